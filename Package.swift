@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Swift emits AVX-512 only when told the target CPU has it; the SIMD kernels (distances, activations,
+/// layer norms) lose 2–4× without it. `VECDB_TARGET_CPU` overrides the default for machines without AVX-512
+/// (for example `haswell`); `generic` leaves the compiler's baseline.
+let targetCPU: String = {
+    #if arch(x86_64)
+    return Context.environment["VECDB_TARGET_CPU"] ?? "skylake-avx512"
+    #else
+    return Context.environment["VECDB_TARGET_CPU"] ?? "generic"
+    #endif
+}()
+let cpuSettings: [SwiftSetting] = targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+
+let package = Package(
+    name: "vecdb",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vecdb", targets: ["vecdb-cli"]),
+        .library(name: "VecDB", targets: ["VecDB"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(name: "CCPUID"),
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: cpuSettings),
+        .target(name: "BLAS", dependencies: ["CCPUID"], swiftSettings: cpuSettings,
+                linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Index", dependencies: ["LMDB"], swiftSettings: cpuSettings),
+        .target(name: "Embedder", dependencies: ["BLAS"], swiftSettings: cpuSettings),
+        .target(name: "VecDB", dependencies: ["LMDB", "Index", "Embedder", "BLAS"], swiftSettings: cpuSettings),
+        .executableTarget(
+            name: "vecdb-cli",
+            dependencies: ["VecDB", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: cpuSettings
+        ),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: cpuSettings),
+        .testTarget(name: "IndexTests", dependencies: ["Index"], swiftSettings: cpuSettings),
+        .testTarget(name: "EmbedderTests", dependencies: ["Embedder"], resources: [.copy("Fixtures")],
+                    swiftSettings: cpuSettings),
+        .testTarget(name: "VecDBTests", dependencies: ["VecDB"], resources: [.copy("Fixtures")],
+                    swiftSettings: cpuSettings),
+    ]
+)

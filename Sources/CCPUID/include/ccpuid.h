@@ -1,0 +1,15 @@
+#ifndef CCPUID_H
+#define CCPUID_H
+#include <stdbool.h>
+
+/// Instruction-set features that decide which OpenBLAS kernel (core) fits this CPU.
+/// Each flag is true only when the CPU has the feature *and* the OS saves its register state.
+typedef struct {
+    bool sse3, avx, avx2, fma;
+    bool avx512f, avx512dq, avx512cd, avx512bw, avx512vl;
+    bool avx512bf16, avx512vnni, amx_tile;
+} vecdb_cpu_features;
+
+vecdb_cpu_features vecdb_cpu_detect(void);
+
+#endif

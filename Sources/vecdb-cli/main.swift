@@ -1,0 +1,2 @@
+import VecDB
+print("vecdb")
