@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "VecDB", dependencies: ["LMDB", "Index", "Embedder", "BLAS"], swiftSettings: cpuSettings),
         .executableTarget(
             name: "vecdb-cli",
-            dependencies: ["VecDB", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["VecDB", "BLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuSettings
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: cpuSettings),

@@ -1,0 +1,26 @@
+/// One vector space over the documents: which model made its vectors, and how.
+///
+/// Stored as JSON under its name in the `collections` database. Two ingests may add to the same collection only
+/// when they embed identically, so the model's weights hash and settings are part of it.
+public struct Collection: Codable, Sendable, Equatable {
+    /// Number used in `vectors` keys.
+    public var id: UInt32
+    /// The name queries use (`--collection`), by default the model's name.
+    public var name: String
+    /// The model as given when the collection was made: a catalogue name or a path.
+    public var model: String
+    /// sha256 of the model's weights file.
+    public var weightsSHA256: String
+    /// Vector length.
+    public var dimensions: Int
+    /// How token states become one vector, e.g. "mean".
+    public var pooling: String
+    /// How text is wrapped before tokenising, e.g. "raw".
+    public var prompt: String
+    /// Tokens read per text, special tokens included.
+    public var maxTokens: Int
+    /// Similarity of stored vectors: "cosine" (unit vectors, compared by dot product).
+    public var metric: String
+    /// Documents with a vector in this collection.
+    public var count: Int
+}

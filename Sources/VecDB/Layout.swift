@@ -1,0 +1,57 @@
+import LMDB
+
+/// The on-disk layout (docs/FORMAT.md): the named LMDB databases of a vecdb environment and their key encodings.
+///
+/// Integers in keys are big-endian so that LMDB's byte order is numeric order; integers in values are
+/// little-endian, as are the float32 vector components.
+enum Layout {
+    /// Version of this layout, stored under `meta/format`. A reader refuses a larger version it does not know;
+    /// a change that old readers would misread increments it.
+    static let formatVersion: UInt32 = 1
+
+    static let metaName = "meta"
+    static let documentsName = "documents"
+    static let keysName = "keys"
+    static let collectionsName = "collections"
+    static let vectorsName = "vectors"
+    static let allNames = [metaName, documentsName, keysName, collectionsName, vectorsName]
+
+    static let formatKey = Array("format".utf8)
+    static let nextDocumentKey = Array("next_document_id".utf8)
+    static let nextCollectionKey = Array("next_collection_id".utf8)
+
+    static func documentKey(_ id: UInt64) -> [UInt8] { bigEndian(id) }
+
+    static func documentID(fromKey key: UnsafeRawBufferPointer) -> UInt64 {
+        UInt64(bigEndian: key.loadUnaligned(as: UInt64.self))
+    }
+
+    /// `vectors` key: collection id then document id, so one collection's vectors are one contiguous key range.
+    static func vectorKey(collection: UInt32, document: UInt64) -> [UInt8] {
+        bigEndian(collection) + bigEndian(document)
+    }
+
+    static func vectorPrefix(collection: UInt32) -> [UInt8] { bigEndian(collection) }
+
+    static func bigEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    }
+
+    static func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
+        withUnsafeBytes(of: value.littleEndian) { Array($0) }
+    }
+
+    static func readLittleEndian<T: FixedWidthInteger>(_ bytes: [UInt8], as type: T.Type) -> T? {
+        guard bytes.count == MemoryLayout<T>.size else { return nil }
+        return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
+    }
+}
+
+/// The opened named databases of one environment.
+struct Tables {
+    let meta: Database
+    let documents: Database
+    let keys: Database
+    let collections: Database
+    let vectors: Database
+}

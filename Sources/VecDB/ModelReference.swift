@@ -1,0 +1,79 @@
+import Embedder
+import Foundation
+
+/// A model named on the command line, resolved to files: a catalogue name (`minilm`) installed in the model
+/// cache, or a path to a sentence-transformers / Hugging Face folder or a `.gguf` file.
+public struct ModelReference: Sendable {
+    /// What the user wrote.
+    public var given: String
+    /// The default collection name for vectors of this model.
+    public var collectionName: String
+    public var kind: ModelSpec.Kind
+    /// The folder (sentence-transformers) or the file (GGUF) to load.
+    public var location: URL
+    public var weightsFile: URL
+    public var weightsSHA256: String
+
+    /// Resolves `nameOrPath`. A name that is not a path must be in the catalogue and installed.
+    public init(_ nameOrPath: String, store: ModelStore = .fromEnvironment()) throws {
+        given = nameOrPath
+        let fm = FileManager.default
+        if let spec = ModelCatalog.spec(named: nameOrPath) {
+            guard let manifest = store.installedManifest(spec) else {
+                throw VecDBError("model '\(spec.name)' is not installed in \(store.root.path); run `vecdb models pull \(spec.name)`")
+            }
+            let folder = store.folder(for: spec)
+            collectionName = spec.name
+            kind = spec.kind
+            weightsFile = folder.appendingPathComponent(manifest.weightsFile)
+            location = spec.kind == .gguf ? weightsFile : folder
+            weightsSHA256 = manifest.weightsSHA256
+            return
+        }
+        var isDirectory: ObjCBool = false
+        guard nameOrPath.contains("/") || fm.fileExists(atPath: nameOrPath, isDirectory: &isDirectory) else {
+            let known = ModelCatalog.all.map(\.name).joined(separator: ", ")
+            throw VecDBError("unknown model '\(nameOrPath)': use one of \(known), or a path to a model folder or .gguf file")
+        }
+        let url = URL(fileURLWithPath: nameOrPath).standardizedFileURL
+        guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw VecDBError("model path \(nameOrPath) does not exist")
+        }
+        if isDirectory.boolValue {
+            let weights = url.appendingPathComponent("model.safetensors")
+            guard fm.fileExists(atPath: weights.path) else {
+                throw VecDBError("\(nameOrPath): no model.safetensors in this folder (expected a sentence-transformers or Hugging Face BERT folder)")
+            }
+            kind = .sentenceTransformer
+            location = url
+            weightsFile = weights
+        } else {
+            guard url.pathExtension.lowercased() == "gguf" else {
+                throw VecDBError("\(nameOrPath): a model file must be .gguf; for safetensors give the model's folder")
+            }
+            kind = .gguf
+            location = url
+            weightsFile = url
+        }
+        collectionName = ModelReference.collectionName(from: url)
+        weightsSHA256 = try SHA256.hex(fileAt: weightsFile)
+    }
+
+    /// A collection name from a path: the file or folder name without extension, lower-cased, with anything but
+    /// letters, digits, '-', '_' and '.' turned into '-'.
+    static func collectionName(from url: URL) -> String {
+        let base = url.deletingPathExtension().lastPathComponent.lowercased()
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-_.".unicodeScalars)
+        return String(String.UnicodeScalarView(base.unicodeScalars.map { allowed.contains($0) ? $0 : "-" }))
+    }
+
+    /// Loads the model's weights and tokenizer.
+    public func load() throws -> any EmbeddingModel {
+        switch kind {
+        case .sentenceTransformer:
+            return try SentenceTransformer(folder: location)
+        case .gguf:
+            throw VecDBError("\(given): GGUF models are not supported by this build yet")
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import LMDB
+
+/// A vecdb database: documents stored once, and one collection of vectors per embedding model, in one LMDB
+/// environment (a folder holding `data.mdb` and `lock.mdb`).
+///
+/// Every change is one LMDB write transaction, so after a crash the database holds exactly the committed
+/// transactions. Reads see one committed snapshot and never block the writer.
+public final class VectorDatabase {
+    /// The database folder.
+    public let path: String
+    let environment: Environment
+    let tables: Tables
+
+    /// Opens the database in folder `path`. With `create`, a missing folder becomes a new empty database
+    /// (folder 0700, files 0600, since documents may be private). The map size defaults to 1 TiB of address space
+    /// (`VECDB_MAP_SIZE`, in bytes, overrides it); the file grows only as data is written.
+    public init(path: String, create: Bool) throws {
+        self.path = path
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw VecDBError("--db \(path) is a file; a vecdb database is a folder")
+            }
+            let hasData = fm.fileExists(atPath: path + "/data.mdb")
+            let isEmpty = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).isEmpty
+            guard hasData || (create && isEmpty) else {
+                throw VecDBError(hasData || isEmpty
+                    ? "no vecdb database at \(path); ingest a file first"
+                    : "--db \(path) is a folder that is not a vecdb database (it has no data.mdb)")
+            }
+        } else {
+            guard create else { throw VecDBError("no vecdb database at \(path); ingest a file first") }
+            do {
+                try fm.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                       attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw VecDBError("cannot create database folder \(path): \(error.localizedDescription)")
+            }
+        }
+        var options = Environment.Options()
+        options.maxDatabases = Layout.allNames.count + 4
+        if let text = ProcessInfo.processInfo.environment["VECDB_MAP_SIZE"] {
+            guard let size = Int(text), size > 0 else { throw VecDBError("VECDB_MAP_SIZE=\(text) is not a byte count") }
+            options.mapSize = size
+        }
+        do {
+            environment = try Environment(path: path, options: options)
+        } catch where error.isInvalidFile {
+            throw VecDBError("--db \(path): data.mdb is not a vecdb (LMDB) database: \(error)")
+        } catch {
+            throw VecDBError("cannot open database \(path): \(error)")
+        }
+        tables = try VectorDatabase.openTables(environment, path: path)
+    }
+
+    /// Opens the named databases, creating and stamping them in one transaction on a new environment, and refuses
+    /// a layout version this build does not know.
+    private static func openTables(_ environment: Environment, path: String) throws -> Tables {
+        func open(_ name: String, create: Bool) throws -> Database? { try environment.openDatabase(name, create: create) }
+        if let meta = try open(Layout.metaName, create: false) {
+            let version = try environment.read { txn in try txn.value(meta, for: Layout.formatKey) }
+                .flatMap { Layout.readLittleEndian($0, as: UInt32.self) }
+            guard let version else { throw VecDBError("--db \(path): meta has no format version; not a vecdb database") }
+            guard version <= Layout.formatVersion else {
+                throw VecDBError("--db \(path) has format version \(version); this vecdb reads up to \(Layout.formatVersion)")
+            }
+            func required(_ name: String) throws -> Database {
+                guard let db = try open(name, create: false) else {
+                    throw VecDBError("--db \(path): the '\(name)' table is missing; run `vecdb check`")
+                }
+                return db
+            }
+            return Tables(meta: meta, documents: try required(Layout.documentsName), keys: try required(Layout.keysName),
+                          collections: try required(Layout.collectionsName), vectors: try required(Layout.vectorsName))
+        }
+        let existing = try environment.read { txn -> Bool in
+            // The unnamed main database lists the named ones: a non-empty one without `meta` is someone else's.
+            guard let main = try environment.openDatabase("", create: false) else { return false }
+            return try txn.count(main) > 0
+        }
+        if existing { throw VecDBError("--db \(path) is an LMDB environment that vecdb did not create") }
+        let tables = Tables(
+            meta: try open(Layout.metaName, create: true)!, documents: try open(Layout.documentsName, create: true)!,
+            keys: try open(Layout.keysName, create: true)!, collections: try open(Layout.collectionsName, create: true)!,
+            vectors: try open(Layout.vectorsName, create: true)!)
+        try environment.write { txn in
+            if try txn.value(tables.meta, for: Layout.formatKey) == nil {
+                try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.formatVersion))
+            }
+        }
+        return tables
+    }
+
+    // MARK: Documents
+
+    /// Number of stored documents.
+    public func documentCount() throws -> Int {
+        try environment.read { txn in try txn.count(tables.documents) }
+    }
+
+    /// The document with `id`, or nil.
+    public func document(id: UInt64) throws -> Document? {
+        try environment.read { txn in try document(id: id, in: txn) }
+    }
+
+    func document(id: UInt64, in txn: Transaction) throws -> Document? {
+        try txn.withValue(tables.documents, key: Layout.documentKey(id)) { raw in
+            guard let raw else { return nil }
+            guard let document = Document.decode(id: id, raw) else {
+                throw VecDBError("document \(id) is stored in an unknown or damaged form; run `vecdb check`")
+            }
+            return document
+        }
+    }
+
+    /// The id of the document a JSONL `id` named, or nil.
+    public func documentID(externalID: String) throws -> UInt64? {
+        try environment.read { txn in try documentID(forKey: Document.dedupKey(text: "", externalID: externalID), in: txn) }
+    }
+
+    func documentID(forKey key: [UInt8], in txn: Transaction) throws -> UInt64? {
+        try txn.withValue(tables.keys, key: key) { raw in
+            guard let raw, raw.count == 8 else { return nil }
+            return UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self))
+        }
+    }
+
+    /// Deletes documents with their vectors in every collection, in one transaction. Returns the ids that existed;
+    /// with `requireAll`, an unknown id throws and nothing is deleted.
+    @discardableResult
+    public func delete(ids: [UInt64], requireAll: Bool = false) throws -> [UInt64] {
+        try environment.write { txn in
+            var collections = try self.collections(in: txn)
+            var deleted: [UInt64] = []
+            for id in ids {
+                guard let document = try document(id: id, in: txn) else {
+                    if requireAll { throw VecDBError("no document \(id)") }
+                    continue
+                }
+                try txn.delete(tables.documents, key: Layout.documentKey(id))
+                try txn.delete(tables.keys, key: document.dedupKey)
+                try removeVectors(of: id, from: &collections, in: txn)
+                deleted.append(id)
+            }
+            try save(collections, in: txn)
+            return deleted
+        }
+    }
+
+    /// Removes document `id`'s vector from each collection that has one, keeping the counts right.
+    func removeVectors(of id: UInt64, from collections: inout [Collection], in txn: Transaction) throws {
+        for index in collections.indices
+        where try txn.delete(tables.vectors, key: Layout.vectorKey(collection: collections[index].id, document: id)) {
+            collections[index].count -= 1
+        }
+    }
+
+    // MARK: Collections
+
+    /// Every collection, by name.
+    public func collections() throws -> [Collection] {
+        try environment.read { txn in try collections(in: txn) }
+    }
+
+    func collections(in txn: Transaction) throws -> [Collection] {
+        var result: [Collection] = []
+        try txn.forEach(tables.collections) { key, value in
+            guard let collection = try? JSONDecoder().decode(Collection.self, from: Data(value)) else {
+                throw VecDBError("collection '\(String(decoding: key, as: UTF8.self))' is stored in an unknown form")
+            }
+            result.append(collection)
+            return true
+        }
+        return result
+    }
+
+    /// The collection called `name`, or nil.
+    public func collection(named name: String) throws -> Collection? {
+        try environment.read { txn in try collections(in: txn).first { $0.name == name } }
+    }
+
+    func save(_ collections: [Collection], in txn: Transaction) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for collection in collections {
+            try txn.put(tables.collections, key: Array(collection.name.utf8), value: Array(try encoder.encode(collection)))
+        }
+    }
+
+    /// Reads and increments a counter in `meta`.
+    func takeNext(_ key: [UInt8], in txn: Transaction) throws -> UInt64 {
+        let current = try txn.value(tables.meta, for: key).flatMap { Layout.readLittleEndian($0, as: UInt64.self) } ?? 0
+        try txn.put(tables.meta, key: key, value: Layout.littleEndian(current + 1))
+        return current
+    }
+
+    // MARK: Storage
+
+    /// Bytes of the data file in use, and the file's size on disk.
+    public func storageBytes() throws -> (used: Int, file: Int) {
+        let used = try environment.usedBytes()
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")
+        return (used, (attributes?[.size] as? NSNumber)?.intValue ?? 0)
+    }
+
+    /// The id of the last committed write transaction: names the snapshot a reader sees.
+    public func snapshotID() throws -> Int {
+        try environment.read { txn in txn.id }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import BLAS
+import Foundation
+import VecDB
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show the database's documents, collections, size on disk, and the BLAS kernel in use.",
+        discussion: """
+            Examples:
+              vecdb info
+              vecdb info --db ./scifact.vecdb --json
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    func run() throws {
+        let db = try database.open(create: false)
+        let collections = try db.collections()
+        let documents = try db.documentCount()
+        let bytes = try db.storageBytes()
+        let blas: [String: Any]
+        do {
+            let kernel = try BLAS.shared().kernel
+            blas = ["core": kernel.core, "choice": kernel.choice, "config": kernel.config, "library": kernel.library,
+                    "check_relative_error": kernel.checkError, "threads": kernel.threads]
+        } catch {
+            blas = ["error": String(describing: error)]
+        }
+        if json {
+            printJSONLine([
+                "path": db.path, "documents": documents, "bytes_used": bytes.used, "bytes_file": bytes.file,
+                "snapshot": try db.snapshotID(), "blas": blas,
+                "collections": collections.map { c -> [String: Any] in
+                    ["name": c.name, "model": c.model, "weights_sha256": c.weightsSHA256, "dimensions": c.dimensions,
+                     "pooling": c.pooling, "prompt": c.prompt, "max_tokens": c.maxTokens, "metric": c.metric,
+                     "count": c.count]
+                },
+            ] as [String: Any])
+            return
+        }
+        print("database   \(db.path)")
+        print("documents  \(documents)")
+        print("disk       \(bytes.used) bytes used, data file \(bytes.file) bytes")
+        if let error = blas["error"] {
+            print("blas       unavailable: \(error)")
+        } else {
+            print("blas       OpenBLAS core \(blas["core"]!) (\(blas["choice"]!)), \(blas["threads"]!) threads, "
+                + "start-up check error \(String(format: "%.1e", blas["check_relative_error"] as! Double))")
+        }
+        if collections.isEmpty { print("collections none") }
+        for c in collections {
+            print("collection \(c.name): \(c.count) vectors × \(c.dimensions) dims, model \(c.model) "
+                + "(weights sha256 \(c.weightsSHA256.prefix(12))…), pooling \(c.pooling), prompt \(c.prompt), "
+                + "max \(c.maxTokens) tokens, \(c.metric)")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import VecDB
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Store documents and their vectors: one document per line, or JSON Lines.",
+        discussion: """
+            A plain file gives one document per line (blank lines are skipped and counted); a .jsonl file gives \
+            objects {"id"?, "text", ...metadata}. A line with an "id" replaces the document with that id; a line \
+            without one is stored once however often it appears (deduplicated by a hash of its text). Ingesting \
+            stored documents with another --model adds that model's vectors without storing the text again.
+
+            A file is checked completely (UTF-8, JSON) before anything is written. Each batch of documents is \
+            one transaction: after a crash the database holds every batch that was reported committed \
+            (`--progress json` prints one line per commit).
+
+            Examples:
+              vecdb ingest answers.txt
+              vecdb ingest corpus.jsonl --db ./scifact.vecdb --progress json
+              cat notes.txt | vecdb ingest -
+            """
+    )
+
+    @Argument(help: ArgumentHelp("File to ingest, or - for standard input.", valueName: "file"))
+    var file: String
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Input format; by default .jsonl files are JSON Lines, everything else text.")
+    var format: InputReader.Format?
+
+    @Option(name: .customLong("batch-size"), help: "Documents per transaction.")
+    var batchSize: Int = 256
+
+    @Option(help: "Progress: auto (a live line on stderr when it is a terminal), json (one line per commit on stdout), none.")
+    var progress: ProgressMode = .auto
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    enum ProgressMode: String, ExpressibleByArgument, CaseIterable { case auto, json, none }
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+    }
+
+    func run() throws {
+        let input = try InputReader(path: file, format: format)
+        if file != "-" { try input.validateAll() }
+        let reference = try modelOptions.reference()
+        let model = try reference.load()
+        let db = try database.open(create: true)
+        let meter = ProgressMeter(enabled: progress == .auto && standardErrorIsTerminal)
+        let summary = try db.ingest(
+            from: input, model: model, reference: reference, collectionName: modelOptions.collection, batchSize: batchSize
+        ) { commit in
+            switch progress {
+            case .json:
+                var event = IngestCommand.summaryObject(commit.summary)
+                event["event"] = "commit"
+                event["transaction"] = commit.transactionID
+                printJSONLine(event)
+            case .auto:
+                meter.update(done: commit.summary.linesCommitted, total: commit.totalLines, unit: "lines")
+            case .none:
+                break
+            }
+        }
+        meter.finish()
+        if json || progress == .json {
+            var event = IngestCommand.summaryObject(summary)
+            if progress == .json { event["event"] = "done" }
+            printJSONLine(event)
+        } else {
+            print("""
+                \(summary.added) added, \(summary.updated) updated, \(summary.embedded) embedded for \
+                '\(summary.collection)', \(summary.alreadyPresent) already present, \(summary.skippedBlank) blank \
+                skipped, \(summary.truncated) truncated to \(model.maxTokens) tokens; \
+                \(String(format: "%.2f", summary.seconds)) s, \(String(format: "%.1f", summary.documentsPerSecond)) docs/s
+                """)
+        }
+    }
+
+    static func summaryObject(_ s: IngestSummary) -> [String: Any] {
+        [
+            "collection": s.collection, "added": s.added, "updated": s.updated, "embedded": s.embedded,
+            "already_present": s.alreadyPresent, "skipped_blank": s.skippedBlank, "truncated": s.truncated,
+            "lines_committed": s.linesCommitted, "seconds": roundTo(s.seconds, 3),
+            "docs_per_second": roundTo(s.documentsPerSecond, 1),
+        ]
+    }
+}
+
+extension InputReader.Format: ExpressibleByArgument {}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+@main
+struct Vecdb: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vecdb",
+        abstract: "An embedded vector database: documents and their embeddings in one LMDB file.",
+        discussion: """
+            Text goes through a real embedding model (all-MiniLM-L6-v2 by default, computed in Swift on OpenBLAS) \
+            into a database that stores each document once and one collection of vectors per model.
+
+            The database is a folder given by --db, else $VECDB_DB, else ~/.local/share/vecdb/default. \
+            Models live in $VECDB_MODELS, else ~/.cache/vecdb/models.
+
+            Examples:
+              vecdb models pull minilm
+              vecdb ingest answers.txt
+              vecdb query "What is GPU?" -k 3
+            """,
+        subcommands: [
+            IngestCommand.self, QueryCommand.self, EmbedCommand.self, TokenizeCommand.self, InfoCommand.self,
+            DeleteCommand.self, CheckCommand.self, ModelsCommand.self,
+        ]
+    )
+}

@@ -1,2 +1,0 @@
-import VecDB
-print("vecdb")

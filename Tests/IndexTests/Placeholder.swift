@@ -1,2 +1,0 @@
-import XCTest
-final class IndexTestsPlaceholder: XCTestCase { func testNothing() {} }

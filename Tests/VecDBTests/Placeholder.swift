@@ -1,2 +1,0 @@
-import XCTest
-final class VecDBTestsPlaceholder: XCTestCase { func testNothing() {} }
