@@ -79,8 +79,21 @@ public final class InputReader {
         totalLines = lineNumber
     }
 
+    private var lookahead: IngestRecord?
+
+    /// True when the input holds no document at all (reads ahead one record; `next` still returns it).
+    public func hasNoRecords() throws -> Bool {
+        if let preloaded { return preloaded.count == preloadedIndex }
+        if lookahead == nil { lookahead = try readRecord() }
+        return lookahead == nil
+    }
+
     /// The next document, or nil at the end of input. Throws on a line that is not valid input, naming it.
     public func next() throws -> IngestRecord? {
+        if let record = lookahead {
+            lookahead = nil
+            return record
+        }
         if let preloaded {
             guard preloadedIndex < preloaded.count else { return nil }
             preloadedIndex += 1

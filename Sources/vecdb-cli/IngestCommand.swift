@@ -50,6 +50,9 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         let input = try InputReader(path: file, format: format)
         if file != "-" { try input.validateAll() }
+        if try input.hasNoRecords() {
+            throw VecDBError("\(input.sourceName): no documents (\(input.lineNumber) lines, all blank)")
+        }
         let reference = try modelOptions.reference()
         let model = try reference.load()
         let db = try database.open(create: true)
