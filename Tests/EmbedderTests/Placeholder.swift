@@ -1,2 +1,0 @@
-import XCTest
-final class EmbedderTestsPlaceholder: XCTestCase { func testNothing() {} }

@@ -1,0 +1,90 @@
+import Embedder
+import Foundation
+import XCTest
+
+final class WordPieceTokenizerTests: XCTestCase {
+    private func tokenizers() throws -> [(String, WordPieceTokenizer)] {
+        let folder = try miniLMFolder()
+        return [
+            ("tokenizer.json", try WordPieceTokenizer(tokenizerJSON: folder.appendingPathComponent("tokenizer.json"))),
+            ("vocab.txt", try WordPieceTokenizer(vocabTxt: folder.appendingPathComponent("vocab.txt"))),
+        ]
+    }
+
+    func testTrickyCasesMatchHuggingFace() throws {
+        let cases = try XCTUnwrap(try fixture("minilm_tokenization.json")["cases"] as? [String: Any])
+        XCTAssertEqual(cases.count, 26)
+        for (source, tokenizer) in try tokenizers() {
+            for (name, value) in cases.sorted(by: { $0.key < $1.key }) {
+                let entry = try XCTUnwrap(value as? [String: Any])
+                let text = try XCTUnwrap(entry["text"] as? String)
+                let expected = try XCTUnwrap(int32s(entry["ids"]))
+                let got = tokenizer.encode(text, maxTokens: 100_000)
+                XCTAssertEqual(got.ids, expected, "\(source) case \(name): got tokens \(got.tokens)")
+                XCTAssertFalse(got.truncated)
+                if let tokens = entry["tokens"] as? [String] {
+                    // Compare scalars, not Strings: String == would accept a canonically equivalent spelling.
+                    XCTAssertEqual(got.tokens.map { Array($0.unicodeScalars) }, tokens.map { Array($0.unicodeScalars) },
+                                   "\(source) case \(name)")
+                }
+            }
+        }
+    }
+
+    func testLlamaCppCorpusMatchesHuggingFace() throws {
+        let cases = try XCTUnwrap(try fixture("tokenizer_corpus_golden.json")["minilm_wordpiece_with_cls_sep"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 46)
+        for (source, tokenizer) in try tokenizers() {
+            for (index, entry) in cases.enumerated() {
+                let text = try XCTUnwrap(entry["text"] as? String)
+                let expected = try XCTUnwrap(int32s(entry["ids"]))
+                XCTAssertEqual(tokenizer.encode(text, maxTokens: 100_000).ids, expected,
+                               "\(source) corpus case \(index): \(text.debugDescription)")
+            }
+        }
+    }
+
+    func testReferenceTextsIDs() throws {
+        let reference = try fixture("minilm_embeddings.json")
+        let texts = try XCTUnwrap(reference["texts"] as? [String])
+        let ids = try XCTUnwrap(reference["input_ids"] as? [Any]).map { try XCTUnwrap(int32s($0)) }
+        for (_, tokenizer) in try tokenizers() {
+            XCTAssertEqual(texts.map { tokenizer.encode($0, maxTokens: 256).ids }, ids)
+        }
+    }
+
+    func testTruncatesAt256EndingInSEP() throws {
+        let truncation = try XCTUnwrap(try fixture("minilm_tokenization.json")["truncation"] as? [String: Any])
+        let text = (0..<400).map { "word\($0)" }.joined(separator: " ")
+        let expectedLength = try XCTUnwrap(truncation["st_tokenized_len"] as? Int)
+        let expectedLast = try XCTUnwrap(int32s(truncation["st_last_ids"]))
+        for (source, tokenizer) in try tokenizers() {
+            XCTAssertEqual(tokenizer.encode(text, maxTokens: 100_000).ids.count, truncation["raw_len_no_trunc"] as? Int, source)
+            let cut = tokenizer.encode(text, maxTokens: 256)
+            XCTAssertEqual(cut.ids.count, expectedLength, source)
+            XCTAssertEqual(Array(cut.ids.suffix(3)), expectedLast, source)
+            XCTAssertEqual(cut.ids.last, tokenizer.sepID)
+            XCTAssertEqual(cut.tokens.last, "[SEP]")
+            XCTAssertTrue(cut.truncated, source)
+        }
+    }
+
+    func testVocabularyIsKeyedByScalarsNotCanonicalEquivalence() throws {
+        // "é" precomposed and decomposed are == as Strings; a vocabulary must still tell them apart.
+        let tokenizer = try WordPieceTokenizer(
+            tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "\u{e9}", "e\u{301}", "x"], normalizer: BertNormalizer(lowercase: false),
+            specialTokens: [], clsToken: "[CLS]", sepToken: "[SEP]", unkToken: "[UNK]", prefix: "##", maxInputCharsPerWord: 100)
+        XCTAssertEqual(tokenizer.id(for: "\u{e9}"), 4)
+        XCTAssertEqual(tokenizer.id(for: "e\u{301}"), 5)
+        XCTAssertEqual(tokenizer.encode("\u{e9}", maxTokens: 10).ids, [2, 4, 3])
+    }
+
+    func testBadVocabTxtIsAnError() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vecdb-bad-vocab-\(getpid()).txt")
+        try Data([0x5b, 0x55, 0x4e, 0x4b, 0x5d, 0x0a, 0xff, 0xfe, 0x0a]).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try WordPieceTokenizer(vocabTxt: url)) { error in
+            XCTAssertTrue("\(error)".contains("line 2"), "\(error)")
+        }
+    }
+}
