@@ -1,0 +1,46 @@
+import Foundation
+import VecDB
+import XCTest
+
+/// The installed all-MiniLM-L6-v2 (`$VECDB_MODELS`, else the user cache), loaded once; XCTest runs tests one at a
+/// time, so sharing it is safe. A missing model fails the test:
+/// CI pulls it first (scripts/test).
+enum TestModel {
+    nonisolated(unsafe) static let minilm: Result<(ModelReference, any EmbeddingModel), Error> = Result {
+        let reference = try ModelReference("minilm")
+        return (reference, try reference.load())
+    }
+
+    static func load() throws -> (ModelReference, any EmbeddingModel) {
+        do {
+            return try minilm.get()
+        } catch {
+            XCTFail("\(error) — run `vecdb models pull minilm` (or set VECDB_MODELS)")
+            throw error
+        }
+    }
+}
+
+/// A fresh database folder, removed after the test.
+func temporaryDatabasePath(_ test: XCTestCase) -> String {
+    let path = NSTemporaryDirectory() + "vecdb-test-\(UUID().uuidString)"
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    return path
+}
+
+/// Writes `text` to a temporary file and returns a reader over it.
+func reader(_ test: XCTestCase, _ text: String, name: String = "input.txt") throws -> InputReader {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-\(name)")
+    try Data(text.utf8).write(to: url)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    let input = try InputReader(path: url.path, format: nil)
+    try input.validateAll()
+    return input
+}
+
+func fixture(_ name: String) throws -> Data {
+    guard let url = Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil) else {
+        throw VecDBError("fixture \(name) missing")
+    }
+    return try Data(contentsOf: url)
+}
