@@ -45,6 +45,7 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["Index"], swiftSettings: cpuSettings),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder"], resources: [.copy("Fixtures")],
                     swiftSettings: cpuSettings),
+        .testTarget(name: "CLITests", dependencies: ["VecDB"], swiftSettings: cpuSettings),
         .testTarget(name: "VecDBTests", dependencies: ["VecDB", "LMDB"], resources: [.copy("Fixtures")],
                     swiftSettings: cpuSettings),
     ]

@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+
+/// Runs the built `vecdb` executable, as a user would.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// `vecdb` sits beside the test bundle in SwiftPM's products folder.
+    static let executable: URL = {
+        let products = Bundle.main.bundleURL.hasDirectoryPath && Bundle.main.bundleURL.pathExtension != "xctest"
+            ? Bundle.main.bundleURL : Bundle.main.bundleURL.deletingLastPathComponent()
+        for folder in [products, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()] {
+            let candidate = folder.appendingPathComponent("vecdb")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return products.appendingPathComponent("vecdb")
+    }()
+
+    var environment: [String: String] = ProcessInfo.processInfo.environment
+
+    /// Starts `vecdb arguments`, optionally under another program (e.g. setpriv).
+    func start(_ arguments: [String], stdin: Data? = nil, wrapper: [String] = []) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        if wrapper.isEmpty {
+            process.executableURL = CLI.executable
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: wrapper[0])
+            process.arguments = Array(wrapper.dropFirst()) + [CLI.executable.path] + arguments
+        }
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        if let stdin {
+            let input = Pipe()
+            process.standardInput = input
+            try process.run()
+            input.fileHandleForWriting.write(stdin)
+            try input.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+        return (process, out, err)
+    }
+
+    func run(_ arguments: [String], stdin: Data? = nil, wrapper: [String] = []) throws -> Result {
+        let (process, out, err) = try start(arguments, stdin: stdin, wrapper: wrapper)
+        // stderr is short (one line or a progress meter); stdout may be large, so drain it before waiting.
+        let outputData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let errorData = err.fileHandleForReading.readDataToEndOfFile()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+                      stderr: String(decoding: errorData, as: UTF8.self))
+    }
+}
+
+func temporaryFolder(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vecdb-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+}
+
+func jsonObject(_ text: String) throws -> [String: Any] {
+    let line = text.split(separator: "\n").last.map(String.init) ?? ""
+    return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], text)
+}
+
+/// Deterministic distinct sentences: SplitMix64 picks words, the line number keeps each line unique.
+func syntheticSentences(_ count: Int, seed: UInt64) -> [String] {
+    let words = ["river", "protein", "galaxy", "market", "engine", "forest", "cell", "voltage", "poem", "harbor",
+                 "enzyme", "planet", "storm", "ledger", "violin", "glacier", "signal", "theorem", "copper", "meadow"]
+    var state = seed
+    func nextRandom() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    return (0..<count).map { i in
+        let picked = (0..<8).map { _ in words[Int(nextRandom() % UInt64(words.count))] }
+        return "Note \(i): " + picked.joined(separator: " ") + "."
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import VecDB
+import XCTest
+
+/// SIGKILL during ingest: afterwards the database opens, `vecdb check` passes, every batch reported committed is
+/// there in full, and no batch is there in part.
+final class CrashTests: XCTestCase {
+    private let cli = CLI()
+
+    func testKilledIngestLosesNoCommittedBatch() throws {
+        let folder = try temporaryFolder(self)
+        let lines = syntheticSentences(20_000, seed: 7)
+        let input = folder.appendingPathComponent("notes.txt")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
+        let batch = 200
+        var trialsAfterACommit = 0
+        var generator = SplitMix(seed: 2024)
+        for trial in 0..<8 {
+            let db = folder.appendingPathComponent("db\(trial)").path
+            let (process, stdout, _) = try cli.start(["ingest", input.path, "--db", db, "--progress", "json",
+                                                      "--batch-size", "\(batch)"])
+            // Even trials wait for 1–3 reported commits, odd ones kill at a random moment (maybe before any commit).
+            let commitsToWait = trial % 2 == 0 ? 1 + Int(generator.next() % 3) : 0
+            var reported = 0
+            var buffered = Data()
+            let deadline = Date().addingTimeInterval(trial % 2 == 0 ? 120 : Double(generator.next() % 2500) / 1000)
+            let reader = stdout.fileHandleForReading
+            var commitsSeen = 0
+            while Date() < deadline {
+                if trial % 2 == 0 && commitsSeen >= commitsToWait { break }
+                var pollDescriptor = pollfd(fd: reader.fileDescriptor, events: Int16(POLLIN), revents: 0)
+                guard poll(&pollDescriptor, 1, 10) > 0 else { continue }
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                buffered.append(chunk)
+                while let newline = buffered.firstIndex(of: 0x0A) {
+                    let line = buffered[buffered.startIndex..<newline]
+                    buffered = Data(buffered[(newline + 1)...])
+                    if let event = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                       event["event"] as? String == "commit", let committed = event["lines_committed"] as? Int {
+                        reported = committed
+                        commitsSeen += 1
+                    }
+                }
+            }
+            if trial % 2 == 0 { usleep(UInt32(generator.next() % 300_000)) }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "trial \(trial): ingest finished before the kill")
+            if reported > 0 { trialsAfterACommit += 1 }
+
+            guard FileManager.default.fileExists(atPath: db + "/data.mdb") else {
+                XCTAssertEqual(reported, 0)
+                continue
+            }
+            let check = try cli.run(["check", "--db", db])
+            XCTAssertEqual(check.status, 0, "trial \(trial): \(check.stderr)")
+            let database = try VectorDatabase(path: db, create: false)
+            let count = try database.documentCount()
+            XCTAssertEqual(count % batch, 0, "trial \(trial): \(count) documents is a partial batch")
+            XCTAssertGreaterThanOrEqual(count, reported, "trial \(trial): a reported commit is missing")
+            for id in 0..<count {
+                XCTAssertEqual(try database.document(id: UInt64(id))?.text, lines[id], "trial \(trial) document \(id)")
+            }
+            XCTAssertEqual(try database.collections().first?.count ?? 0, count, "trial \(trial): vectors")
+        }
+        XCTAssertGreaterThanOrEqual(trialsAfterACommit, 4, "at least half the kills come after a reported commit")
+    }
+
+    func testTwoWritersSerialiseAndReadersKeepAnswering() throws {
+        let folder = try temporaryFolder(self)
+        let db = folder.appendingPathComponent("db").path
+        let all = syntheticSentences(1_200, seed: 11)
+        var files: [String] = []
+        for (index, part) in [all[..<600], all[600...]].enumerated() {
+            let url = folder.appendingPathComponent("part\(index).txt")
+            try Data((part.joined(separator: "\n") + "\n").utf8).write(to: url)
+            files.append(url.path)
+        }
+        XCTAssertEqual(try cli.run(["ingest", "-", "--db", db], stdin: Data("seed document\n".utf8)).status, 0)
+        let writers = try files.map { try cli.start(["ingest", $0, "--db", db, "--batch-size", "50"]) }
+        var queries = 0
+        while writers.contains(where: { $0.0.isRunning }) {
+            let result = try cli.run(["query", "seed document", "--db", db, "-k", "1", "--json"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            queries += 1
+        }
+        for (process, _, stderr) in writers {
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+        XCTAssertGreaterThan(queries, 0)
+        let info = try jsonObject(try cli.run(["info", "--db", db, "--json"]).stdout)
+        XCTAssertEqual(info["documents"] as? Int, 1_201)
+        XCTAssertEqual(try cli.run(["check", "--db", db]).status, 0)
+    }
+}
+
+/// SplitMix64: a seeded generator, so each run kills at the same moments relative to its progress.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
