@@ -202,21 +202,6 @@ public final class LlamaEmbedder: EmbeddingModel {
     }
 }
 
-extension LlamaModel.HiddenStates {
-    /// The average over the first `count` real tokens of sequence `b`.
-    func mean(sequence b: Int, upTo count: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: hidden)
-        values.withUnsafeBufferPointer { v in
-            for t in 0..<count {
-                let row = (b * paddedLength + t) * hidden
-                for d in 0..<hidden { out[d] += v[row + d] }
-            }
-        }
-        let inv = 1 / Float(count)
-        return out.map { $0 * inv }
-    }
-}
-
 public struct LlamaEmbedderError: Error, CustomStringConvertible, Sendable {
     public let reason: String
     init(_ reason: String) { self.reason = reason }

@@ -11,7 +11,12 @@ enum LlamaMath {
     /// for softmax and SiLU.
     @inline(__always) static func exp(_ x: V) -> V {
         let xc = x.clamped(lowerBound: V(repeating: -87.0), upperBound: V(repeating: 88.0))
-        let n = (xc * V(repeating: 1.442_695_04)).rounded(.toNearestOrEven)
+        // Round to nearest by adding 1.5·2²³: the sum's low mantissa bits are then n itself (two's complement
+        // offset by 0x4B40_0000). This avoids a float→int SIMD conversion, which Swift lowers to a per-lane
+        // checked loop.
+        let magic = V(repeating: 12_582_912)
+        let shifted = xc * V(repeating: 1.442_695_04) + magic
+        let n = shifted - magic
         // ln 2 split in two so that n·ln2hi is exact.
         let r = xc - n * V(repeating: 0.693_145_751_953_125) - n * V(repeating: 1.428_606_765_330_187e-06)
         var p = V(repeating: 1.0 / 5040)
@@ -22,7 +27,8 @@ enum LlamaMath {
         p = p * r + V(repeating: 0.5)
         p = p * r + V(repeating: 1)
         p = p * r + V(repeating: 1)
-        let bits = (SIMD16<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
+        let nInt = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let bits = (nInt &+ 127) &<< 23
         return p * unsafeBitCast(bits, to: V.self)
     }
 
@@ -99,5 +105,34 @@ enum LlamaMath {
             i += 16
         }
         while i < count { x[i] += y[i]; i += 1 }
+    }
+
+    /// Σ a[i]·b[i].
+    @inline(__always) static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = V(), i = 0
+        while i + 16 <= count {
+            acc += UnsafeRawPointer(a + i).loadUnaligned(as: V.self) * UnsafeRawPointer(b + i).loadUnaligned(as: V.self)
+            i += 16
+        }
+        var sum = acc.sum()
+        while i < count { sum += a[i] * b[i]; i += 1 }
+        return sum
+    }
+
+    /// out[0..<dim] = Σ_j weights[j] · rows[j·rowStride ..< j·rowStride + dim].
+    static func weightedSum(weights: UnsafePointer<Float>, count: Int, rows: UnsafePointer<Float>, rowStride: Int,
+                            dim: Int, out: UnsafeMutablePointer<Float>) {
+        out.update(repeating: 0, count: dim)
+        for j in 0..<count {
+            let w = weights[j], row = rows + j * rowStride
+            var i = 0
+            while i + 16 <= dim {
+                let acc = UnsafeRawPointer(out + i).loadUnaligned(as: V.self)
+                let r = UnsafeRawPointer(row + i).loadUnaligned(as: V.self)
+                UnsafeMutableRawPointer(out + i).storeBytes(of: acc + w * r, as: V.self)
+                i += 16
+            }
+            while i < dim { out[i] += w * row[i]; i += 1 }
+        }
     }
 }

@@ -89,15 +89,20 @@ public final class LlamaModel: Sendable {
         public func lastToken(sequence b: Int) -> [Float] { state(sequence: b, position: lengths[b] - 1) }
 
         /// The average over every real token of sequence `b`.
-        public func mean(sequence b: Int) -> [Float] {
+        public func mean(sequence b: Int) -> [Float] { mean(sequence: b, upTo: lengths[b]) }
+
+        /// The average over the first `count` real tokens of sequence `b` (a prefix of it, under causal
+        /// attention, is exactly what a pass over that prefix alone would give).
+        public func mean(sequence b: Int, upTo count: Int) -> [Float] {
+            precondition(count >= 1 && count <= lengths[b])
             var out = [Float](repeating: 0, count: hidden)
             values.withUnsafeBufferPointer { v in
-                for t in 0..<lengths[b] {
+                for t in 0..<count {
                     let row = (b * paddedLength + t) * hidden
                     for d in 0..<hidden { out[d] += v[row + d] }
                 }
             }
-            let inv = 1 / Float(lengths[b])
+            let inv = 1 / Float(count)
             return out.map { $0 * inv }
         }
     }
@@ -126,7 +131,7 @@ public final class LlamaModel: Sendable {
         var attn = [Float](repeating: 0, count: N * qDim)
         var gateUp = [Float](repeating: 0, count: N * 2 * c.ffn)
         var act = [Float](repeating: 0, count: N * c.ffn)
-        var scores = [Float](repeating: 0, count: T * T)
+        var scores = [Float](repeating: 0, count: T)
         let (cosTable, sinTable) = ropeTables(length: T)
 
         // Embedding lookup; padding rows stay zero.
@@ -233,6 +238,7 @@ public final class LlamaModel: Sendable {
 
     /// Causal grouped-query attention per sequence and head: softmax(Q·Kᵀ/√d) over keys 0...t (never the
     /// padding past the sequence's length), times V. Query heads share K/V heads in groups of heads/kvHeads.
+    /// `scores` is scratch for one query's row of attention weights (at least the longest sequence).
     private func attention(_ qkv: [Float], _ out: inout [Float], _ scores: inout [Float], lengths: [Int], paddedLength T: Int) {
         let c = config, d = c.headDim
         let qDim = c.heads * d, kvDim = c.kvHeads * d, stride = qDim + 2 * kvDim
@@ -247,18 +253,17 @@ public final class LlamaModel: Sendable {
                         for h in 0..<c.heads {
                             let kvh = h / group
                             let q = base + h * d, k = base + qDim + kvh * d, v = base + qDim + kvDim + kvh * d
-                            // S[L, L] = scale · Q Kᵀ over this sequence's real tokens only.
-                            blas.sgemm(.none, .transposed, m: L, n: L, k: d, alpha: scale,
-                                       a: q, lda: stride, b: k, ldb: stride, c: s, ldc: L)
-                            for t in 0..<L {
-                                let row = s + t * L
-                                // Causal: query t sees keys 0...t.
-                                LlamaMath.softmax(row, count: t + 1)
-                                for j in (t + 1)..<max(t + 1, L) { row[j] = 0 }
-                            }
                             let o = ob.baseAddress! + b * T * qDim + h * d
-                            blas.sgemm(.none, .none, m: L, n: d, k: L,
-                                       a: s, lda: L, b: v, ldb: stride, c: o, ldc: qDim)
+                            // Sequences here are short (tens of tokens), where an sgemm call per head costs more
+                            // in OpenBLAS's threading overhead than the arithmetic; a direct loop also computes
+                            // only the causal half.
+                            for t in 0..<L {
+                                let qt = q + t * stride
+                                for j in 0...t { s[j] = scale * LlamaMath.dot(qt, k + j * stride, count: d) }
+                                LlamaMath.softmax(s, count: t + 1)
+                                LlamaMath.weightedSum(weights: s, count: t + 1, rows: v, rowStride: stride,
+                                                      dim: d, out: o + t * qDim)
+                            }
                         }
                         // Padding rows of the output are zero (their values never reach a real token).
                         for t in L..<T {
