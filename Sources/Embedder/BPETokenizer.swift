@@ -194,24 +194,89 @@ public final class BPETokenizer: Sendable {
     }
 
     /// Merges one piece: start from one symbol per byte and repeatedly merge the adjacent pair of lowest rank
-    /// (leftmost on ties) until no pair has a merge.
+    /// (leftmost on ties) until no pair has a merge. Symbols sit in a linked list and candidate pairs in a
+    /// min-heap keyed by (rank, position), so a piece of n bytes costs O(n log n): a megabyte without a space
+    /// must not take quadratic time.
     private func bpe(_ bytes: [UInt8], into ids: inout [Int32]) {
         var symbols = bytes.compactMap { b -> Int32? in
             let id = byteIds[Int(b)]
             return id >= 0 ? id : nil
         }
-        while symbols.count > 1 {
-            var best = Int32.max, bestAt = -1, bestMerged: Int32 = 0
-            for k in 0..<(symbols.count - 1) {
-                let key = UInt64(UInt32(symbols[k])) << 32 | UInt64(UInt32(symbols[k + 1]))
-                if let m = merges[key], m.rank < best {
-                    best = m.rank; bestAt = k; bestMerged = m.merged
-                }
+        let n = symbols.count
+        guard n > 1 else { ids.append(contentsOf: symbols); return }
+        var next = Array(1...n)           // n marks the end
+        var prev = Array(-1..<(n - 1))
+        var alive = [Bool](repeating: true, count: n)
+        var heap = BPEPairHeap()
+        func push(_ left: Int) {
+            let right = next[left]
+            guard left >= 0, right < n else { return }
+            let key = UInt64(UInt32(symbols[left])) << 32 | UInt64(UInt32(symbols[right]))
+            if let m = merges[key] {
+                heap.push(.init(order: UInt64(UInt32(m.rank)) << 32 | UInt64(UInt32(left)),
+                                left: Int32(left), leftId: symbols[left], rightId: symbols[right], merged: m.merged))
             }
-            if bestAt < 0 { break }
-            symbols[bestAt] = bestMerged
-            symbols.remove(at: bestAt + 1)
         }
-        ids.append(contentsOf: symbols)
+        for k in 0..<(n - 1) { push(k) }
+        while let e = heap.pop() {
+            let left = Int(e.left), right = next[left]
+            // Skip entries made stale by earlier merges.
+            guard alive[left], right < n, symbols[left] == e.leftId, symbols[right] == e.rightId else { continue }
+            symbols[left] = e.merged
+            alive[right] = false
+            next[left] = next[right]
+            if next[right] < n { prev[next[right]] = left }
+            if prev[left] >= 0 { push(prev[left]) }
+            push(left)
+        }
+        var k = 0
+        while k < n {
+            ids.append(symbols[k])
+            k = next[k]
+        }
+    }
+}
+
+/// A binary min-heap of candidate merges for `BPETokenizer.bpe`.
+struct BPEPairHeap {
+    struct Entry {
+        /// rank << 32 | left position: lowest rank first, leftmost on ties.
+        var order: UInt64
+        var left: Int32
+        var leftId: Int32
+        var rightId: Int32
+        var merged: Int32
+    }
+
+    private var items: [Entry] = []
+
+    mutating func push(_ e: Entry) {
+        items.append(e)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i].order < items[parent].order else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && items[l].order < items[m].order { m = l }
+                if r < items.count && items[r].order < items[m].order { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
     }
 }

@@ -105,4 +105,16 @@ final class BPETokenizerTests: XCTestCase {
         XCTAssertThrowsError(try tok.decode([Int32(tok.vocabularySize)]))
         XCTAssertLessThan(Date().timeIntervalSince(start), 60)
     }
+
+    /// Long inputs without a split point (one huge "word", one huge run of spaces or punctuation) stay fast.
+    func testLongPiecesDoNotTakeQuadraticTime() throws {
+        let tok = try tokenizer()
+        let start = Date()
+        for unit in ["a", "ab", " ", "!", "é", "你"] {
+            let text = String(repeating: unit, count: 200_000)
+            let ids = tok.encode(text)
+            XCTAssertEqual(try tok.decode(ids), Array(text.utf8))
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20)
+    }
 }
