@@ -4,15 +4,15 @@ import LMDB
 
 /// What an ingest did, reported at the end (and, up to its batch, after every commit).
 public struct IngestSummary: Codable, Sendable, Equatable {
-    /// The collection the vectors went into.
-    public var collection: String
+    /// The collections the vectors went into.
+    public var collections: [String]
     /// New documents stored.
     public var added = 0
     /// Documents whose JSONL `id` existed with other text or metadata: replaced, and re-embedded if the text changed.
     public var updated = 0
-    /// Documents already stored that gained a vector in this collection (e.g. a second model).
+    /// Documents already stored that gained a vector in at least one of the collections (e.g. a second model).
     public var embedded = 0
-    /// Lines whose document and vector were already there.
+    /// Lines whose document and vectors were all already there.
     public var alreadyPresent = 0
     /// Blank lines skipped.
     public var skippedBlank = 0
@@ -26,7 +26,7 @@ public struct IngestSummary: Codable, Sendable, Equatable {
         seconds > 0 ? Double(added + updated + embedded + alreadyPresent) / seconds : 0
     }
 
-    public init(collection: String) { self.collection = collection }
+    public init(collections: [String]) { self.collections = collections }
 }
 
 /// Reported after each committed batch: everything up to `summary.linesCommitted` is durable.
@@ -39,20 +39,21 @@ public struct BatchCommit: Sendable {
 }
 
 extension VectorDatabase {
-    /// Ingests records into the database and into the collection of `model`'s vectors, one transaction per batch
-    /// of `batchSize` records. Each record's document is stored once (deduplicated by its JSONL `id`, else by a
-    /// hash of its text), and its vector is computed only when the collection lacks it.
+    /// Ingests records into the database and into every vector space of `embedder`, one transaction per batch of
+    /// `batchSize` records. Each record's document is stored once (deduplicated by its JSONL `id`, else by a hash
+    /// of its text), and its vectors are computed only for the spaces that lack them — all spaces from one forward
+    /// pass.
     ///
     /// Vectors are computed before the write transaction opens, so the writer lock is held only for the puts.
     /// `onCommit` runs after each commit.
     public func ingest(
-        from input: InputReader, model: any EmbeddingModel, reference: ModelReference, collectionName: String? = nil,
-        batchSize: Int = 256, onCommit: (BatchCommit) -> Void = { _ in }
+        from input: InputReader, embedder: SpaceEmbedder, batchSize: Int = 256, onCommit: (BatchCommit) -> Void = { _ in }
     ) throws -> IngestSummary {
-        let name = collectionName ?? reference.collectionName
         let started = Date()
-        var summary = IngestSummary(collection: name)
-        _ = try collectionForIngest(name: name, reference: reference, model: model, create: false)
+        var summary = IngestSummary(collections: embedder.spaces.map(\.collection))
+        try environment.read { txn in
+            for space in embedder.spaces { _ = try collection(for: space, of: embedder.reference, create: false, in: txn) }
+        }
         var exhausted = false
         while !exhausted {
             var batch: [IngestRecord] = []
@@ -67,24 +68,32 @@ extension VectorDatabase {
                 batch.append(record)
             }
             if batch.isEmpty { break }
-            let needed = try environment.read { txn in try textsNeedingVectors(batch, collection: name, in: txn) }
-            var vectors: [String: Embedding] = [:]
-            if !needed.isEmpty {
-                for (text, embedding) in zip(needed, try model.embed(needed)) { vectors[text] = embedding }
-            }
+            let needed = try environment.read { txn in try textsNeedingVectors(batch, spaces: embedder.spaces, in: txn) }
+            var vectors: [[UInt8]: [Embedding]] = [:]
+            let computed = try embedder.embed(needed)
+            for (index, text) in needed.enumerated() { vectors[Array(text.utf8)] = computed.map { $0[index] } }
             let transactionID = try environment.write { txn -> Int in
-                var collection = try collectionForIngest(name: name, reference: reference, model: model, create: true, in: txn)!
-                var others = try collections(in: txn).filter { $0.name != name }
-                for record in batch {
-                    try apply(record, collection: &collection, others: &others, summary: &summary, in: txn) { text in
-                        if let embedding = vectors[text] { return embedding }
-                        // Another writer removed a vector between planning and this transaction.
-                        let embedding = try model.embed([text])[0]
-                        vectors[text] = embedding
-                        return embedding
+                var all = try collections(in: txn)
+                var targets: [Int] = []
+                for space in embedder.spaces {
+                    let collection = try self.collection(for: space, of: embedder.reference, create: true, in: txn)!
+                    if let index = all.firstIndex(where: { $0.name == collection.name }) {
+                        targets.append(index)
+                    } else {
+                        all.append(collection)
+                        targets.append(all.count - 1)
                     }
                 }
-                try save([collection] + others, in: txn)
+                for record in batch {
+                    try apply(record, targets: targets, collections: &all, summary: &summary, in: txn) { text in
+                        if let embeddings = vectors[Array(text.utf8)] { return embeddings }
+                        // Another writer removed a vector between planning and this transaction.
+                        let embeddings = try embedder.embed([text]).map { $0[0] }
+                        vectors[Array(text.utf8)] = embeddings
+                        return embeddings
+                    }
+                }
+                try save(all, in: txn)
                 return txn.id
             }
             summary.skippedBlank = input.blankLines
@@ -98,51 +107,52 @@ extension VectorDatabase {
         return summary
     }
 
-    /// The collection `name`, checked against the model about to write to it; created (when `create`) if absent.
-    @discardableResult
-    func collectionForIngest(name: String, reference: ModelReference, model: any EmbeddingModel, create: Bool,
-                             in txn: Transaction? = nil) throws -> Collection? {
-        func body(_ txn: Transaction) throws -> Collection? {
-            if let existing = try collections(in: txn).first(where: { $0.name == name }) {
-                try VectorDatabase.checkCompatible(existing, reference: reference, dimensions: model.dimensions)
-                return existing
-            }
-            guard create else { return nil }
-            let id = try takeNext(Layout.nextCollectionKey, in: txn)
-            guard id < UInt64(UInt32.max) else { throw VecDBError("too many collections") }
-            return Collection(
-                id: UInt32(id), name: name, model: reference.given, weightsSHA256: reference.weightsSHA256,
-                dimensions: model.dimensions, pooling: "mean", prompt: "raw", maxTokens: model.maxTokens,
-                metric: "cosine", count: 0)
+    /// The collection of `space`, checked against the model about to use it; created (when `create`) if absent.
+    func collection(for space: VectorSpace, of reference: ModelReference, create: Bool, in txn: Transaction) throws -> Collection? {
+        if let existing = try collections(in: txn).first(where: { $0.name == space.collection }) {
+            try VectorDatabase.checkCompatible(existing, space: space, reference: reference)
+            return existing
         }
-        if let txn { return try body(txn) }
-        return try environment.read { txn in try body(txn) }
+        guard create else { return nil }
+        let id = try takeNext(Layout.nextCollectionKey, in: txn)
+        guard id < UInt64(UInt32.max) else { throw VecDBError("too many collections") }
+        return Collection(
+            id: UInt32(id), name: space.collection, model: reference.given, weightsSHA256: reference.weightsSHA256,
+            dimensions: space.dimensions, pooling: space.pooling, prompt: space.prompt, maxTokens: space.maxTokens,
+            metric: "cosine", count: 0)
     }
 
-    /// Vectors from another model would be meaningless in this space: refuse them.
-    static func checkCompatible(_ collection: Collection, reference: ModelReference, dimensions: Int) throws {
+    /// Vectors made another way would be meaningless in this space: refuse them.
+    static func checkCompatible(_ collection: Collection, space: VectorSpace, reference: ModelReference) throws {
         guard collection.weightsSHA256 == reference.weightsSHA256 else {
             throw VecDBError("collection '\(collection.name)' was built with weights sha256 \(collection.weightsSHA256.prefix(12))…, "
                 + "but model \(reference.given) has \(reference.weightsSHA256.prefix(12))…; use --collection to name another one")
         }
-        guard collection.dimensions == dimensions else {
+        guard collection.dimensions == space.dimensions else {
             throw VecDBError("collection '\(collection.name)' has \(collection.dimensions)-dimensional vectors, "
-                + "but model \(reference.given) makes \(dimensions)")
+                + "but model \(reference.given) makes \(space.dimensions)")
+        }
+        guard collection.pooling == space.pooling, collection.prompt == space.prompt, collection.maxTokens == space.maxTokens else {
+            throw VecDBError("collection '\(collection.name)' was built with pooling \(collection.pooling), prompt \(collection.prompt), "
+                + "max \(collection.maxTokens) tokens; asked for \(space.pooling), \(space.prompt), \(space.maxTokens)")
         }
     }
 
-    /// The distinct texts of `batch` that will need a vector in `collection`.
-    private func textsNeedingVectors(_ batch: [IngestRecord], collection name: String, in txn: Transaction) throws -> [String] {
-        let collectionID = try collections(in: txn).first { $0.name == name }?.id
+    /// The distinct texts of `batch` that lack a vector in at least one of `spaces`.
+    private func textsNeedingVectors(_ batch: [IngestRecord], spaces: [VectorSpace], in txn: Transaction) throws -> [String] {
+        let existing = try collections(in: txn)
+        let collectionIDs = spaces.map { space in existing.first { $0.name == space.collection }?.id }
         var seen = Set<[UInt8]>()
         var texts: [String] = []
         for record in batch {
             let utf8 = Array(record.text.utf8)
             guard seen.insert(utf8).inserted else { continue }
-            if let collectionID,
-               let id = try documentID(forKey: Document.dedupKey(text: record.text, externalID: record.externalID), in: txn),
+            if let id = try documentID(forKey: Document.dedupKey(text: record.text, externalID: record.externalID), in: txn),
                let stored = try document(id: id, in: txn), Array(stored.text.utf8) == utf8,
-               try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collectionID, document: id), { $0 != nil }) {
+               try collectionIDs.allSatisfy({ collectionID in
+                   guard let collectionID else { return false }
+                   return try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collectionID, document: id)) { $0 != nil }
+               }) {
                 continue
             }
             texts.append(record.text)
@@ -150,16 +160,27 @@ extension VectorDatabase {
         return texts
     }
 
-    /// Stores one record: its document once, and its vector in `collection`.
+    /// Stores one record: its document once, and its vector in each collection of `targets` that lacks it.
     private func apply(
-        _ record: IngestRecord, collection: inout Collection, others: inout [Collection], summary: inout IngestSummary,
-        in txn: Transaction, vector: (String) throws -> Embedding
+        _ record: IngestRecord, targets: [Int], collections: inout [Collection], summary: inout IngestSummary,
+        in txn: Transaction, vectors: (String) throws -> [Embedding]
     ) throws {
-        func putVector(_ id: UInt64) throws {
-            let embedding = try vector(record.text)
-            if embedding.truncated { summary.truncated += 1 }
-            try txn.put(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id), bytesOf: embedding.vector)
-            collection.count += 1
+        /// Puts the missing vectors of document `id`; returns how many were missing.
+        func fillVectors(_ id: UInt64) throws -> Int {
+            var embeddings: [Embedding]?
+            var added = 0
+            for (space, index) in targets.enumerated() {
+                let key = Layout.vectorKey(collection: collections[index].id, document: id)
+                if try txn.withValue(tables.vectors, key: key, { $0 != nil }) { continue }
+                if embeddings == nil {
+                    embeddings = try vectors(record.text)
+                    if embeddings!.contains(where: \.truncated) { summary.truncated += 1 }
+                }
+                try txn.put(tables.vectors, key: key, bytesOf: embeddings![space].vector)
+                collections[index].count += 1
+                added += 1
+            }
+            return added
         }
         let key = Document.dedupKey(text: record.text, externalID: record.externalID)
         guard let id = try documentID(forKey: key, in: txn), let stored = try document(id: id, in: txn) else {
@@ -167,32 +188,23 @@ extension VectorDatabase {
             let document = Document(id: id, text: record.text, externalID: record.externalID, metadataJSON: record.metadataJSON)
             try txn.put(tables.documents, key: Layout.documentKey(id), value: document.encoded())
             try txn.put(tables.keys, key: key, value: Layout.bigEndian(id))
-            try putVector(id)
+            _ = try fillVectors(id)
             summary.added += 1
             return
         }
-        let vectorKey = Layout.vectorKey(collection: collection.id, document: id)
         // Scalar-exact comparison: String == would call canonically equivalent texts equal.
         let sameText = Array(stored.text.utf8) == Array(record.text.utf8)
         if sameText && stored.metadataJSON == record.metadataJSON {
-            if try txn.withValue(tables.vectors, key: vectorKey, { $0 != nil }) {
-                summary.alreadyPresent += 1
-            } else {
-                try putVector(id)
-                summary.embedded += 1
-            }
+            if try fillVectors(id) > 0 { summary.embedded += 1 } else { summary.alreadyPresent += 1 }
             return
         }
         let document = Document(id: id, text: record.text, externalID: record.externalID, metadataJSON: record.metadataJSON)
         try txn.put(tables.documents, key: Layout.documentKey(id), value: document.encoded())
         summary.updated += 1
-        if sameText {
-            if try !txn.withValue(tables.vectors, key: vectorKey, { $0 != nil }) { try putVector(id) }
-            return
+        if !sameText {
+            // New text: the vectors of every space describe the old text, so all go.
+            try removeVectors(of: id, from: &collections, in: txn)
         }
-        // New text: vectors of every space describe the old text, so all go; this one is recomputed.
-        if try txn.delete(tables.vectors, key: vectorKey) { collection.count -= 1 }
-        try removeVectors(of: id, from: &others, in: txn)
-        try putVector(id)
+        _ = try fillVectors(id)
     }
 }

@@ -1,4 +1,3 @@
-import Embedder
 import Foundation
 
 /// A model named on the command line, resolved to files: a catalogue name (`minilm`) installed in the model
@@ -65,15 +64,5 @@ public struct ModelReference: Sendable {
         let base = url.deletingPathExtension().lastPathComponent.lowercased()
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-_.".unicodeScalars)
         return String(String.UnicodeScalarView(base.unicodeScalars.map { allowed.contains($0) ? $0 : "-" }))
-    }
-
-    /// Loads the model's weights and tokenizer.
-    public func load() throws -> any EmbeddingModel {
-        switch kind {
-        case .sentenceTransformer:
-            return try SentenceTransformer(folder: location)
-        case .gguf:
-            throw VecDBError("\(given): GGUF models are not supported by this build yet")
-        }
     }
 }

@@ -107,19 +107,18 @@ struct TopK {
 }
 
 extension VectorDatabase {
-    /// Embeds `text` with `model` and returns the `k` most similar documents of the model's collection
-    /// (`collection`, by default the model's name). Refuses a model whose weights or dimensions differ from the
-    /// ones the collection was built with.
-    public func query(_ text: String, model: any EmbeddingModel, reference: ModelReference, collection: String? = nil,
-                      k: Int) throws -> SearchResults {
-        let name = collection ?? reference.collectionName
-        guard let stored = try self.collection(named: name) else {
-            let available = try collections().map(\.name)
-            throw VecDBError("no collection '\(name)' in \(path)"
-                + (available.isEmpty ? "; ingest a file first" : " (it has: \(available.joined(separator: ", ")))"))
+    /// Embeds `text` in space `space` of `embedder` and returns the `k` most similar documents of that space's
+    /// collection. Refuses a collection built by other weights or another pooling, prompt or length.
+    public func query(_ text: String, embedder: SpaceEmbedder, space: Int = 0, k: Int) throws -> SearchResults {
+        let target = embedder.spaces[space]
+        try environment.read { txn in
+            guard try collection(for: target, of: embedder.reference, create: false, in: txn) != nil else {
+                let available = try collections(in: txn).map(\.name)
+                throw VecDBError("no collection '\(target.collection)' in \(path)"
+                    + (available.isEmpty ? "; ingest a file first" : " (it has: \(available.joined(separator: ", ")))"))
+            }
         }
-        try VectorDatabase.checkCompatible(stored, reference: reference, dimensions: model.dimensions)
-        let vector = try model.embed([text])[0].vector
-        return try searchExact(collection: name, query: vector, k: k)
+        let vector = try embedder.embed([text])[space][0].vector
+        return try searchExact(collection: target.collection, query: vector, k: k)
     }
 }

@@ -20,17 +20,51 @@ struct DatabaseOptions: ParsableArguments {
     func open(create: Bool) throws -> VectorDatabase { try VectorDatabase(path: path, create: create) }
 }
 
-/// `--model` and `--collection`.
+/// `--model`, `--collection` and how the model turns text into vectors.
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "A model name from `vecdb models list`, or a path to a sentence-transformers folder.", valueName: "name|path"))
+        "A model name from `vecdb models list`, a sentence-transformers folder, or a Llama .gguf file.", valueName: "name|path"))
     var model: String = ModelCatalog.defaultModelName
 
     @Option(name: .long, help: ArgumentHelp(
-        "Collection (vector space) to use; defaults to the model's name.", valueName: "name"))
+        "Collection (vector space) to use; defaults to the model's name, plus :POOLING:PROMPT for non-default variants.",
+        valueName: "name"))
     var collection: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Llama models: last (last token's hidden state, default), logits (the LM head on it), mean (all tokens); "
+            + "a comma-separated list fills several collections from one forward pass.", valueName: "pooling"))
+    var pooling: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Llama models: raw (the text), chat (chat template without the generation prompt, default), chat-gen (with it); "
+            + "comma-separated for several.", valueName: "prompt"))
+    var prompt: String?
+
+    @Option(name: .customLong("max-tokens"), help: ArgumentHelp("Token limit for Llama models (default 512).", valueName: "n"))
+    var maxTokens: Int?
+
     func reference() throws -> ModelReference { try ModelReference(model) }
+
+    /// The model loaded with the vector spaces asked for.
+    func embedder(defaultPrompt: String? = nil) throws -> SpaceEmbedder {
+        func list(_ text: String?) -> [String]? {
+            text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        }
+        let reference = try reference()
+        let prompts = list(prompt) ?? (reference.kind == .gguf ? defaultPrompt.map { [$0] } : nil)
+        return try SpaceEmbedder(reference, options: EmbeddingOptions(poolings: list(pooling), prompts: prompts, maxTokens: maxTokens),
+                                 collection: collection)
+    }
+
+    /// As `embedder`, for commands that use one vector space.
+    func singleSpaceEmbedder(defaultPrompt: String? = nil) throws -> SpaceEmbedder {
+        let embedder = try embedder(defaultPrompt: defaultPrompt)
+        guard embedder.spaces.count == 1 else {
+            throw VecDBError("this command uses one vector space: give one --pooling and one --prompt")
+        }
+        return embedder
+    }
 }
 
 /// Writes one JSON value as a line on stdout and flushes, so a reader sees it at once.

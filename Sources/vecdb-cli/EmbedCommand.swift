@@ -28,9 +28,9 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try modelOptions.reference().load()
+        let embedder = try modelOptions.singleSpaceEmbedder()
         func emit(_ batch: [String]) throws {
-            for (text, embedding) in zip(batch, try model.embed(batch)) {
+            for (text, embedding) in zip(batch, try embedder.embed(batch)[0]) {
                 printJSONLine(["text": text, "vector": embedding.vector.map(Double.init)] as [String: Any])
             }
         }

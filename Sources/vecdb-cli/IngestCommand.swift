@@ -19,6 +19,7 @@ struct IngestCommand: ParsableCommand {
             Examples:
               vecdb ingest answers.txt
               vecdb ingest corpus.jsonl --db ./scifact.vecdb --progress json
+              vecdb ingest answers.txt --model smollm2 --pooling last,logits,mean --prompt chat,chat-gen
               cat notes.txt | vecdb ingest -
             """
     )
@@ -53,13 +54,10 @@ struct IngestCommand: ParsableCommand {
         if try input.hasNoRecords() {
             throw VecDBError("\(input.sourceName): no documents (\(input.lineNumber) lines, all blank)")
         }
-        let reference = try modelOptions.reference()
-        let model = try reference.load()
+        let embedder = try modelOptions.embedder()
         let db = try database.open(create: true)
         let meter = ProgressMeter(enabled: progress == .auto && standardErrorIsTerminal)
-        let summary = try db.ingest(
-            from: input, model: model, reference: reference, collectionName: modelOptions.collection, batchSize: batchSize
-        ) { commit in
+        let summary = try db.ingest(from: input, embedder: embedder, batchSize: batchSize) { commit in
             switch progress {
             case .json:
                 var event = IngestCommand.summaryObject(commit.summary)
@@ -80,8 +78,9 @@ struct IngestCommand: ParsableCommand {
         } else {
             print("""
                 \(summary.added) added, \(summary.updated) updated, \(summary.embedded) embedded for \
-                '\(summary.collection)', \(summary.alreadyPresent) already present, \(summary.skippedBlank) blank \
-                skipped, \(summary.truncated) truncated to \(model.maxTokens) tokens; \
+                \(summary.collections.map { "'\($0)'" }.joined(separator: ", ")), \(summary.alreadyPresent) already \
+                present, \(summary.skippedBlank) blank skipped, \(summary.truncated) truncated to \
+                \(embedder.spaces[0].maxTokens) tokens; \
                 \(String(format: "%.2f", summary.seconds)) s, \(String(format: "%.1f", summary.documentsPerSecond)) docs/s
                 """)
         }
@@ -89,7 +88,7 @@ struct IngestCommand: ParsableCommand {
 
     static func summaryObject(_ s: IngestSummary) -> [String: Any] {
         [
-            "collection": s.collection, "added": s.added, "updated": s.updated, "embedded": s.embedded,
+            "collections": s.collections, "added": s.added, "updated": s.updated, "embedded": s.embedded,
             "already_present": s.alreadyPresent, "skipped_blank": s.skippedBlank, "truncated": s.truncated,
             "lines_committed": s.linesCommitted, "seconds": roundTo(s.seconds, 3),
             "docs_per_second": roundTo(s.documentsPerSecond, 1),

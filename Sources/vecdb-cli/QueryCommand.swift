@@ -13,6 +13,7 @@ struct QueryCommand: ParsableCommand {
             Examples:
               vecdb query "What is GPU?"
               vecdb query "Where is OpenAI based?" -k 3 --json
+              vecdb query "What is GPU?" --model smollm2 --pooling logits
             """
     )
 
@@ -34,9 +35,8 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let db = try database.open(create: false)
-        let reference = try modelOptions.reference()
-        let model = try reference.load()
-        let results = try db.query(text, model: model, reference: reference, collection: modelOptions.collection, k: k)
+        let embedder = try modelOptions.singleSpaceEmbedder()
+        let results = try db.query(text, embedder: embedder, k: k)
         if json {
             let hits = results.hits.map { hit -> [String: Any] in
                 var object: [String: Any] = ["id": hit.document.id, "text": hit.document.text, "score": Double(hit.score)]
@@ -48,7 +48,7 @@ struct QueryCommand: ParsableCommand {
                 return object
             }
             printJSONLine([
-                "results": hits, "collection": modelOptions.collection ?? reference.collectionName,
+                "results": hits, "collection": embedder.spaces[0].collection,
                 "snapshot": results.snapshot, "search": "exact", "scanned": results.scanned,
             ] as [String: Any])
             return

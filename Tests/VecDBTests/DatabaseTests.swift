@@ -12,13 +12,13 @@ final class DatabaseTests: XCTestCase {
     }
 
     func testSeedQuestionsFindTheirAnswersWithReferenceScores() throws {
-        let (reference, model) = try TestModel.load()
+        let embedder = try TestModel.load()
         let seed = try JSONDecoder().decode(SeedPairs.self, from: try fixture("seed_pairs.json"))
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
-        let summary = try db.ingest(from: try reader(self, seed.answers.joined(separator: "\n")), model: model, reference: reference)
+        let summary = try db.ingest(from: try reader(self, seed.answers.joined(separator: "\n")), embedder: embedder)
         XCTAssertEqual(summary.added, 2)
         for (q, question) in seed.questions.enumerated() {
-            let results = try db.query(question, model: model, reference: reference, k: 2)
+            let results = try db.query(question, embedder: embedder, k: 2)
             XCTAssertEqual(results.hits.first?.document.text, seed.answers[q])
             for hit in results.hits {
                 let a = seed.answers.firstIndex(of: hit.document.text)!
@@ -28,45 +28,45 @@ final class DatabaseTests: XCTestCase {
     }
 
     func testDocumentsAreStoredOnceAndJSONLIdsUpsert() throws {
-        let (reference, model) = try TestModel.load()
+        let embedder = try TestModel.load()
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
-        var summary = try db.ingest(from: try reader(self, "alpha beta\nalpha beta\n\ngamma delta\n"), model: model, reference: reference)
+        var summary = try db.ingest(from: try reader(self, "alpha beta\nalpha beta\n\ngamma delta\n"), embedder: embedder)
         XCTAssertEqual([summary.added, summary.alreadyPresent, summary.skippedBlank], [2, 1, 1])
-        summary = try db.ingest(from: try reader(self, "gamma delta\nepsilon\n"), model: model, reference: reference)
+        summary = try db.ingest(from: try reader(self, "gamma delta\nepsilon\n"), embedder: embedder)
         XCTAssertEqual([summary.added, summary.alreadyPresent], [1, 1])
         XCTAssertEqual(try db.documentCount(), 3)
 
         let jsonl = #"{"id": "doc-1", "text": "The cat sat on the mat.", "lang": "en"}"#
-        summary = try db.ingest(from: try reader(self, jsonl, name: "a.jsonl"), model: model, reference: reference)
+        summary = try db.ingest(from: try reader(self, jsonl, name: "a.jsonl"), embedder: embedder)
         XCTAssertEqual(summary.added, 1)
         let id = try XCTUnwrap(try db.documentID(externalID: "doc-1"))
         XCTAssertEqual(try db.document(id: id)?.metadataJSON, #"{"lang":"en"}"#)
 
         let changed = #"{"id": "doc-1", "text": "Stock markets fell sharply today.", "lang": "en"}"#
-        summary = try db.ingest(from: try reader(self, changed, name: "b.jsonl"), model: model, reference: reference)
+        summary = try db.ingest(from: try reader(self, changed, name: "b.jsonl"), embedder: embedder)
         XCTAssertEqual([summary.added, summary.updated], [0, 1])
         XCTAssertEqual(try db.document(id: id)?.text, "Stock markets fell sharply today.")
         XCTAssertEqual(try db.documentCount(), 4)
-        let hit = try db.query("finance news about shares dropping", model: model, reference: reference, k: 1).hits[0]
+        let hit = try db.query("finance news about shares dropping", embedder: embedder, k: 1).hits[0]
         XCTAssertEqual(hit.document.id, id, "the replaced vector must describe the new text")
         XCTAssertEqual(try db.collections().first?.count, 4)
         XCTAssertEqual(try db.check(), [])
     }
 
     func testCanonicallyEquivalentTextsAreDistinctDocuments() throws {
-        let (reference, model) = try TestModel.load()
+        let embedder = try TestModel.load()
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
         // "café" precomposed (U+00E9) and decomposed (e + U+0301): equal as Swift Strings, different texts.
-        let summary = try db.ingest(from: try reader(self, "caf\u{E9}\ncafe\u{301}\n"), model: model, reference: reference)
+        let summary = try db.ingest(from: try reader(self, "caf\u{E9}\ncafe\u{301}\n"), embedder: embedder)
         XCTAssertEqual(summary.added, 2)
     }
 
     func testSecondCollectionReusesStoredDocuments() throws {
-        let (reference, model) = try TestModel.load()
+        let embedder = try TestModel.load()
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
-        _ = try db.ingest(from: try reader(self, "one\ntwo\n"), model: model, reference: reference)
-        let summary = try db.ingest(from: try reader(self, "two\nthree\n"), model: model, reference: reference,
-                                    collectionName: "minilm-copy")
+        _ = try db.ingest(from: try reader(self, "one\ntwo\n"), embedder: embedder)
+        let summary = try db.ingest(from: try reader(self, "two\nthree\n"),
+                                    embedder: try SpaceEmbedder(embedder.reference, collection: "minilm-copy"))
         XCTAssertEqual([summary.added, summary.embedded, summary.alreadyPresent], [1, 1, 0])
         XCTAssertEqual(try db.documentCount(), 3)
         XCTAssertEqual(try db.collections().map(\.name), ["minilm", "minilm-copy"])
@@ -75,39 +75,40 @@ final class DatabaseTests: XCTestCase {
     }
 
     func testDeleteRemovesDocumentAndVectorsAtomically() throws {
-        let (reference, model) = try TestModel.load()
+        let embedder = try TestModel.load()
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
-        _ = try db.ingest(from: try reader(self, "red apple\ngreen pear\nyellow banana\n"), model: model, reference: reference)
+        _ = try db.ingest(from: try reader(self, "red apple\ngreen pear\nyellow banana\n"), embedder: embedder)
         XCTAssertEqual(try db.delete(ids: [1]), [1])
         XCTAssertThrowsError(try db.delete(ids: [0, 99], requireAll: true))
         XCTAssertEqual(try db.documentCount(), 2, "a failed delete removes nothing")
-        let texts = try db.query("pear", model: model, reference: reference, k: 10).hits.map(\.document.text)
+        let texts = try db.query("pear", embedder: embedder, k: 10).hits.map(\.document.text)
         XCTAssertEqual(Set(texts), ["red apple", "yellow banana"])
         XCTAssertEqual(try db.check(), [])
         // The text is new again: stored under a new id, ids are never reused.
-        _ = try db.ingest(from: try reader(self, "green pear\n"), model: model, reference: reference)
+        _ = try db.ingest(from: try reader(self, "green pear\n"), embedder: embedder)
         XCTAssertNotNil(try db.document(id: 3))
     }
 
     func testModelWithOtherWeightsIsRefused() throws {
-        let (reference, model) = try TestModel.load()
+        let embedder = try TestModel.load()
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
-        _ = try db.ingest(from: try reader(self, "one\n"), model: model, reference: reference)
-        var other = reference
-        other.weightsSHA256 = String(repeating: "0", count: 64)
-        XCTAssertThrowsError(try db.query("one", model: model, reference: other, k: 1)) { error in
+        _ = try db.ingest(from: try reader(self, "one\n"), embedder: embedder)
+        var reference = embedder.reference
+        reference.weightsSHA256 = String(repeating: "0", count: 64)
+        let other = try SpaceEmbedder(reference)
+        XCTAssertThrowsError(try db.query("one", embedder: other, k: 1)) { error in
             XCTAssertTrue("\(error)".contains("was built with weights sha256 53aa51172d14"), "\(error)")
         }
-        XCTAssertThrowsError(try db.ingest(from: try reader(self, "two\n"), model: model, reference: other))
+        XCTAssertThrowsError(try db.ingest(from: try reader(self, "two\n"), embedder: other))
         XCTAssertEqual(try db.documentCount(), 1)
     }
 
     func testCheckNamesCorruption() throws {
-        let (reference, model) = try TestModel.load()
+        let embedder = try TestModel.load()
         let path = temporaryDatabasePath(self)
         do {
             let db = try VectorDatabase(path: path, create: true)
-            _ = try db.ingest(from: try reader(self, "one\ntwo\n"), model: model, reference: reference)
+            _ = try db.ingest(from: try reader(self, "one\ntwo\n"), embedder: embedder)
         }
         // Remove one vector behind the database's back: the collection's count no longer matches.
         do {

@@ -6,12 +6,11 @@ import XCTest
 /// time, so sharing it is safe. A missing model fails the test:
 /// CI pulls it first (scripts/test).
 enum TestModel {
-    nonisolated(unsafe) static let minilm: Result<(ModelReference, any EmbeddingModel), Error> = Result {
-        let reference = try ModelReference("minilm")
-        return (reference, try reference.load())
+    nonisolated(unsafe) static let minilm: Result<SpaceEmbedder, Error> = Result {
+        try SpaceEmbedder(try ModelReference("minilm"))
     }
 
-    static func load() throws -> (ModelReference, any EmbeddingModel) {
+    static func load() throws -> SpaceEmbedder {
         do {
             return try minilm.get()
         } catch {

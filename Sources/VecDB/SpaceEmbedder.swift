@@ -1,0 +1,132 @@
+import Embedder
+import Foundation
+
+/// One vector space of a model: the collection its vectors go to and how they are made.
+public struct VectorSpace: Sendable, Equatable {
+    /// Collection name, e.g. `minilm`, `smollm2`, `smollm2:logits:chat-gen`.
+    public var collection: String
+    public var pooling: String
+    public var prompt: String
+    public var maxTokens: Int
+    public var dimensions: Int
+}
+
+/// How a model's text becomes vectors: which poolings and prompts, and at most how many tokens.
+public struct EmbeddingOptions: Sendable, Equatable {
+    /// Poolings to compute (Llama models: last, logits, mean); nil = the model's default.
+    public var poolings: [String]?
+    /// Prompt wrappings (Llama models: raw, chat, chat-gen); nil = the model's default.
+    public var prompts: [String]?
+    /// Token limit; nil = the model's default (256 for all-MiniLM-L6-v2, 512 for Llama models).
+    public var maxTokens: Int?
+
+    public init(poolings: [String]? = nil, prompts: [String]? = nil, maxTokens: Int? = nil) {
+        self.poolings = poolings
+        self.prompts = prompts
+        self.maxTokens = maxTokens
+    }
+
+    /// Llama defaults: the last token's final-norm state of the chat-templated text without the generation
+    /// prompt — the seed article's setup, with the hidden state instead of the 49,152 logits.
+    static let llamaDefaultPooling = LlamaPooling.last
+    static let llamaDefaultPrompt = LlamaPrompt.chat
+    static let llamaDefaultMaxTokens = 512
+}
+
+/// A loaded model and the vector spaces it fills: all of them from one forward pass per batch.
+public final class SpaceEmbedder {
+    public let reference: ModelReference
+    public let spaces: [VectorSpace]
+    private let compute: ([String]) throws -> [[Embedding]]
+    private let tokenizeText: (String) throws -> TokenizedText
+
+    /// Loads `reference` and plans the spaces `options` ask for. Collection names: `collection` (default: the
+    /// model's name) for the model's default space; `NAME:POOLING:PROMPT` (and `:MAXTOKENS` when not the
+    /// default) for the others, so each variant has a collection of its own.
+    public init(_ reference: ModelReference, options: EmbeddingOptions = EmbeddingOptions(), collection: String? = nil) throws {
+        self.reference = reference
+        let base = collection ?? reference.collectionName
+        switch reference.kind {
+        case .sentenceTransformer:
+            guard options.poolings?.allSatisfy({ $0 == "mean" }) ?? true else {
+                throw VecDBError("\(reference.given) supports --pooling mean only")
+            }
+            guard options.prompts?.allSatisfy({ $0 == "raw" }) ?? true else {
+                throw VecDBError("\(reference.given) supports --prompt raw only")
+            }
+            let model = try SentenceTransformer(folder: reference.location)
+            if let maxTokens = options.maxTokens, maxTokens != model.maxTokens {
+                throw VecDBError("\(reference.given) reads \(model.maxTokens) tokens as configured by its folder; --max-tokens cannot change it")
+            }
+            spaces = [VectorSpace(collection: base, pooling: "mean", prompt: "raw", maxTokens: model.maxTokens,
+                                  dimensions: model.dimensions)]
+            compute = { [try model.embed($0)] }
+            tokenizeText = { try model.tokenize($0) }
+        case .gguf:
+            let poolings = try (options.poolings ?? [EmbeddingOptions.llamaDefaultPooling.rawValue]).map { name in
+                guard let p = LlamaPooling(rawValue: name) else {
+                    throw VecDBError("unknown pooling '\(name)': use last, logits or mean")
+                }
+                return p
+            }
+            let prompts = try (options.prompts ?? [SpaceEmbedder.promptName(EmbeddingOptions.llamaDefaultPrompt)]).map { name in
+                guard let p = SpaceEmbedder.prompt(named: name) else {
+                    throw VecDBError("unknown prompt '\(name)': use raw, chat or chat-gen")
+                }
+                return p
+            }
+            let maxTokens = options.maxTokens ?? EmbeddingOptions.llamaDefaultMaxTokens
+            let model = try LlamaEmbedder(ggufFile: reference.location, prompt: prompts.contains(.raw) && prompts.count == 1 ? .raw : .chat,
+                                          maxTokens: maxTokens)
+            var planned: [VectorSpace] = []
+            for prompt in prompts {
+                for pooling in poolings {
+                    let isDefault = pooling == EmbeddingOptions.llamaDefaultPooling && prompt == EmbeddingOptions.llamaDefaultPrompt
+                        && maxTokens == EmbeddingOptions.llamaDefaultMaxTokens
+                    var name = base
+                    if !isDefault {
+                        name += ":\(pooling.rawValue):\(SpaceEmbedder.promptName(prompt))"
+                        if maxTokens != EmbeddingOptions.llamaDefaultMaxTokens { name += ":\(maxTokens)" }
+                    }
+                    planned.append(VectorSpace(
+                        collection: name, pooling: pooling.rawValue, prompt: SpaceEmbedder.promptName(prompt),
+                        maxTokens: maxTokens,
+                        dimensions: pooling == .logits ? model.model.config.vocabSize : model.model.config.hidden))
+                }
+            }
+            spaces = planned
+            compute = { texts in
+                // chat is a token prefix of chat-gen: one causal pass gives both.
+                var byPrompt: [LlamaPrompt: [LlamaPooling: [Embedding]]] = [:]
+                if prompts.contains(.chat) && prompts.contains(.chatGen) {
+                    byPrompt = try model.embedChatVariants(texts, poolings: poolings)
+                }
+                for prompt in prompts where byPrompt[prompt] == nil {
+                    byPrompt[prompt] = try model.embedVariants(texts, poolings: poolings, prompt: prompt)
+                }
+                return prompts.flatMap { prompt in poolings.map { byPrompt[prompt]![$0]! } }
+            }
+            tokenizeText = { try model.tokenize($0, prompt: prompts[0]) }
+        }
+    }
+
+    /// Vectors of `texts` in every space: `result[space][text]`.
+    public func embed(_ texts: [String]) throws -> [[Embedding]] {
+        guard !texts.isEmpty else { return spaces.map { _ in [] } }
+        return try compute(texts)
+    }
+
+    /// The ids the model receives for `text` in the first space (template included for chat prompts).
+    public func tokenize(_ text: String) throws -> TokenizedText { try tokenizeText(text) }
+
+    static func prompt(named name: String) -> LlamaPrompt? {
+        switch name {
+        case "raw": return .raw
+        case "chat": return .chat
+        case "chat-gen": return .chatGen
+        default: return nil
+        }
+    }
+
+    static func promptName(_ prompt: LlamaPrompt) -> String { prompt == .chatGen ? "chat-gen" : prompt.rawValue }
+}
