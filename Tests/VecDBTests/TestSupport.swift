@@ -43,3 +43,15 @@ func fixture(_ name: String) throws -> Data {
     }
     return try Data(contentsOf: url)
 }
+
+/// The seed article's pairs and the reference cosine tables (Fixtures/seed_pairs.json).
+struct SeedPairs: Decodable {
+    var questions: [String]
+    var answers: [String]
+    /// question × answer cosines of all-MiniLM-L6-v2.
+    var minilm: [[Double]]
+    /// question × answer cosines of SmolLM2 by "POOLING:PROMPT".
+    var smollm2: [String: [[Double]]]
+
+    static func load() throws -> SeedPairs { try JSONDecoder().decode(SeedPairs.self, from: try fixture("seed_pairs.json")) }
+}
