@@ -14,6 +14,7 @@ struct QueryCommand: ParsableCommand {
               vecdb query "What is GPU?"
               vecdb query "Where is OpenAI based?" -k 3 --json
               vecdb query "What is GPU?" --model smollm2 --pooling logits
+              vecdb query "What is GPU?" --models minilm,smollm2 -k 3
             """
     )
 
@@ -26,6 +27,11 @@ struct QueryCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var modelOptions: ModelOptions
 
+    @Option(help: ArgumentHelp(
+        "Compare models: comma-separated MODEL[:POOLING[:PROMPT]], e.g. minilm,smollm2,smollm2:logits:chat. "
+            + "Shows each top-k list with every document's rank under the other models.", valueName: "models"))
+    var models: String?
+
     @Flag(help: "Print {\"results\": [{\"id\", \"text\", \"score\", ...}]} as JSON.")
     var json = false
 
@@ -35,6 +41,9 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let db = try database.open(create: false)
+        if let models {
+            return try compare(db, specs: models.split(separator: ",").map { String($0) })
+        }
         let embedder = try modelOptions.singleSpaceEmbedder()
         let results = try db.query(text, embedder: embedder, k: k)
         if json {
@@ -56,6 +65,46 @@ struct QueryCommand: ParsableCommand {
         if results.hits.isEmpty { print("no documents") }
         for (rank, hit) in results.hits.enumerated() {
             print(String(format: "%2d. %.4f  #%llu  ", rank + 1, hit.score, hit.document.id) + hit.document.text)
+        }
+    }
+
+    /// Ranks every document under each model and prints each top-k with the documents' ranks elsewhere.
+    private func compare(_ db: VectorDatabase, specs: [String]) throws {
+        var names: [String] = []
+        var rankings: [[SearchHit]] = []
+        for spec in specs {
+            let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count <= 3, !parts[0].isEmpty else {
+                throw VecDBError("--models: '\(spec)' is not MODEL[:POOLING[:PROMPT]]")
+            }
+            let options = EmbeddingOptions(poolings: parts.count > 1 ? [parts[1]] : nil, prompts: parts.count > 2 ? [parts[2]] : nil)
+            let embedder = try SpaceEmbedder(try ModelReference(parts[0]), options: options)
+            let all = try db.collection(named: embedder.spaces[0].collection)?.count ?? 0
+            rankings.append(try db.query(text, embedder: embedder, k: max(all, 1)).hits)
+            names.append(embedder.spaces[0].collection)
+        }
+        let ranks = rankings.map { hits in
+            Dictionary(hits.enumerated().map { ($1.document.id, $0 + 1) }, uniquingKeysWith: { a, _ in a })
+        }
+        if json {
+            var object: [String: Any] = [:]
+            for (m, hits) in rankings.enumerated() {
+                object[names[m]] = hits.prefix(k).map { hit -> [String: Any] in
+                    var ranksElsewhere: [String: Any] = [:]
+                    for (o, other) in ranks.enumerated() where o != m { ranksElsewhere[names[o]] = other[hit.document.id] ?? NSNull() }
+                    return ["id": hit.document.id, "text": hit.document.text, "score": Double(hit.score), "ranks": ranksElsewhere]
+                }
+            }
+            printJSONLine(["models": object, "order": names] as [String: Any])
+            return
+        }
+        for (m, hits) in rankings.enumerated() {
+            print("\(names[m]):")
+            for (rank, hit) in hits.prefix(k).enumerated() {
+                let elsewhere = ranks.enumerated().filter { $0.offset != m }
+                    .map { "\(names[$0.offset]) \($0.element[hit.document.id].map(String.init) ?? "-")" }.joined(separator: ", ")
+                print(String(format: "%3d. %.4f  #%llu  ", rank + 1, hit.score, hit.document.id) + "[\(elsewhere)]  " + hit.document.text)
+            }
         }
     }
 }
