@@ -72,7 +72,7 @@ extension VectorDatabase {
             var vectors: [[UInt8]: [Embedding]] = [:]
             let computed = try embedder.embed(needed)
             for (index, text) in needed.enumerated() { vectors[Array(text.utf8)] = computed.map { $0[index] } }
-            let transactionID = try environment.write { txn -> Int in
+            let transactionID = try writeCheckingSpace { txn -> Int in
                 var all = try collections(in: txn)
                 var targets: [Int] = []
                 for space in embedder.spaces {

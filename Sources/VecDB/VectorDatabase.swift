@@ -198,6 +198,19 @@ public final class VectorDatabase {
 
     // MARK: Storage
 
+    /// `environment.write`, with a full map reported as what it means for the user.
+    func writeCheckingSpace<R>(_ body: (Transaction) throws -> R) throws -> R {
+        do {
+            return try environment.write(body)
+        } catch let error as LMDBError where error.isMapFull {
+            throw VecDBError("database \(path) is full: it reached its map size of \(environment.options.mapSize) bytes "
+                + "(set VECDB_MAP_SIZE to allow more); the transaction was rolled back, earlier commits are intact")
+        } catch let error as LMDBError where error.code == ENOSPC || error.code == EFBIG {
+            throw VecDBError("database \(path): the disk is full or the file limit reached (\(error)); "
+                + "the transaction was rolled back, earlier commits are intact")
+        }
+    }
+
     /// Bytes of the data file in use, and the file's size on disk.
     public func storageBytes() throws -> (used: Int, file: Int) {
         let used = try environment.usedBytes()

@@ -149,3 +149,27 @@ final class BadInputTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(top["score"] as? Double), 0.999)
     }
 }
+
+final class MapSizeTests: XCTestCase {
+    /// A database that reaches its map ceiling: a clear error, the database still opens, committed batches intact.
+    func testFullMapIsAClearErrorAndKeepsCommittedBatches() throws {
+        let folder = try temporaryFolder(self)
+        let db = folder.appendingPathComponent("db").path
+        let input = folder.appendingPathComponent("notes.txt")
+        try Data((syntheticSentences(3_000, seed: 3).joined(separator: "\n") + "\n").utf8).write(to: input)
+        var small = CLI()
+        small.environment["VECDB_MAP_SIZE"] = "\(2 << 20)"
+        let result = try small.run(["ingest", input.path, "--db", db, "--batch-size", "100", "--progress", "json"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("is full: it reached its map size of 2097152 bytes"), result.stderr)
+        let commits = result.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let committed = try XCTUnwrap(commits.last?["lines_committed"] as? Int)
+        XCTAssertGreaterThan(committed, 0)
+        XCTAssertEqual(try small.run(["check", "--db", db]).status, 0)
+        let info = try jsonObject(try small.run(["info", "--db", db, "--json"]).stdout)
+        XCTAssertEqual(info["documents"] as? Int, committed)
+    }
+}
