@@ -12,7 +12,9 @@ public enum Activations {
     /// is < 1.7e-38, which every caller here treats as zero anyway).
     @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        let clamped = x.clamped(lowerBound: Vector(repeating: -87), upperBound: Vector(repeating: 88))
+        // Compare-and-select: stdlib's `clamped`/`pointwiseMax` compile to a scalar loop (NaN rules).
+        let low = Vector(repeating: -87), high = Vector(repeating: 88)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         // n = round(x / ln 2) by the 1.5·2²³ trick: adding it pushes the fraction out of the mantissa, and the
         // low mantissa bits then hold n, ready to become the exponent of 2ⁿ without a float→int conversion.
         let magic = Vector(repeating: 12_582_912)
@@ -69,6 +71,26 @@ public enum Activations {
             for k in i..<count { v[k - i] = row[k] + bias[k] }
             let g = Vector(repeating: 0.5) * v * (Vector(repeating: 1) + erf(v * Vector(repeating: 0.707_106_781_186_547_5)))
             for k in i..<count { row[k] = g[k - i] }
+        }
+    }
+
+    /// Exact (erf) GELU of `count` contiguous values, in place.
+    @inline(__always)
+    public static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        let raw = UnsafeMutableRawPointer(values)
+        var i = 0
+        while i + width <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: Vector.self)
+            let g = Vector(repeating: 0.5) * v * (Vector(repeating: 1) + erf(v * Vector(repeating: 0.707_106_781_186_547_5)))
+            raw.storeBytes(of: g, toByteOffset: i * 4, as: Vector.self)
+            i += width
+        }
+        while i < count {
+            var v = Vector(repeating: 0)
+            v[0] = values[i]
+            let g = Vector(repeating: 0.5) * v * (Vector(repeating: 1) + erf(v * Vector(repeating: 0.707_106_781_186_547_5)))
+            values[i] = g[0]
+            i += 1
         }
     }
 

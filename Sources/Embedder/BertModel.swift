@@ -36,9 +36,11 @@ public final class BertModel {
     private var hidden = FloatBuffer(count: 0)      // [tokens × H]
     private var qkv = FloatBuffer(count: 0)         // [tokens × 3H]
     private var context = FloatBuffer(count: 0)     // [tokens × H]
-    private var projected = FloatBuffer(count: 0)   // [tokens × H]
     private var intermediate = FloatBuffer(count: 0) // [tokens × I]
-    private var scores = FloatBuffer(count: 0)      // [L × L] for one (sequence, head)
+    private var scratch = FloatBuffer(count: 0)     // attention scores and transposed keys, per worker
+    /// Threads for the Swift-side kernels: the machine's cores, at most 2 (more buys little at these sizes
+    /// and would compete with OpenBLAS's own threads).
+    private let workers = max(1, min(2, ProcessInfo.processInfo.activeProcessorCount))
 
     /// Loads `config.json` and the weights (`model.safetensors`; names with or without a `bert.` prefix).
     public init(config: BertConfig, weights: URL) throws {
@@ -145,12 +147,38 @@ public final class BertModel {
             hidden = FloatBuffer(count: capacity * h)
             qkv = FloatBuffer(count: capacity * 3 * h)
             context = FloatBuffer(count: capacity * h)
-            projected = FloatBuffer(count: capacity * h)
             intermediate = FloatBuffer(count: capacity * config.intermediateSize)
             tokenCapacity = capacity
         }
-        if longest * longest > scores.count {
-            scores = FloatBuffer(count: longest * longest)
+        let perWorker = attentionScratchSize(longest: longest)
+        if perWorker * workers > scratch.count {
+            scratch = FloatBuffer(count: perWorker * workers)
+        }
+    }
+
+    /// Per worker: the [L × L₁₆] score matrix and the [d × L₁₆] transposed keys of one head, L₁₆ = L rounded up to 16.
+    private func attentionScratchSize(longest: Int) -> Int {
+        let padded = (longest + 15) / 16 * 16
+        return padded * (longest + config.hiddenSize / config.numAttentionHeads)
+    }
+
+    /// Runs `body(worker, range)` on `workers` threads over `0..<count`, split into contiguous ranges.
+    /// The Swift-side kernels (attention, GELU, LayerNorm) would otherwise run on one core while OpenBLAS's
+    /// other thread spins idle between products.
+    private func parallel(_ count: Int, _ body: (Int, Range<Int>) -> Void) {
+        if workers == 1 || count < 2 {
+            body(0, 0..<count)
+            return
+        }
+        let workers = workers
+        withoutActuallyEscaping(body) { body in
+            // The workers touch disjoint rows of the scratch buffers; `concurrentPerform` returns only when
+            // all are done, so nothing outlives this call. That is what the unchecked box asserts.
+            let task = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let lower = count * worker / workers, upper = count * (worker + 1) / workers
+                if lower < upper { task.value(worker, lower..<upper) }
+            }
         }
     }
 
@@ -171,76 +199,86 @@ public final class BertModel {
 
     private func run(_ layer: Layer, sequences: [[Int32]], offsets: [Int], tokens: Int) {
         let h = config.hiddenSize, inter = config.intermediateSize, eps = config.layerNormEps
-        // Q|K|V for all tokens at once: [tokens × 3H] = hidden · Wqkvᵀ.
-        blas.sgemm(.none, .transposed, m: tokens, n: 3 * h, k: h, a: hidden.pointer, lda: h,
-                   b: layer.qkvWeight.pointer, ldb: h, c: qkv.pointer, ldc: 3 * h)
-        for t in 0..<tokens {
-            Activations.addBias(qkv.pointer + t * 3 * h, bias: layer.qkvBias.pointer, count: 3 * h)
+        let hidden = hidden.pointer, qkv = qkv.pointer, context = context.pointer, intermediate = intermediate.pointer
+        // Q|K|V for all tokens at once: [tokens × 3H] = bias + hidden · Wqkvᵀ. C starts as the bias rows and
+        // sgemm adds with beta = 1: no separate bias pass, and OpenBLAS skips zeroing C.
+        for t in 0..<tokens { (qkv + t * 3 * h).update(from: layer.qkvBias.pointer, count: 3 * h) }
+        blas.sgemm(.none, .transposed, m: tokens, n: 3 * h, k: h, a: hidden, lda: h,
+                   b: layer.qkvWeight.pointer, ldb: h, beta: 1, c: qkv, ldc: 3 * h)
+        let perWorker = attentionScratchSize(longest: sequences.map(\.count).max() ?? 1)
+        parallel(sequences.count) { worker, range in
+            for index in range {
+                attention(sequenceStart: offsets[index], length: sequences[index].count,
+                          scratch: scratch.pointer + worker * perWorker)
+            }
         }
-        for (index, ids) in sequences.enumerated() {
-            attention(sequenceStart: offsets[index], length: ids.count)
+        // hidden += context · Woᵀ (the residual is already in C), then LayerNorm(hidden + bias).
+        blas.sgemm(.none, .transposed, m: tokens, n: h, k: h, a: context, lda: h,
+                   b: layer.outputWeight.pointer, ldb: h, beta: 1, c: hidden, ldc: h)
+        parallel(tokens) { _, range in
+            for t in range {
+                Activations.layerNorm(hidden + t * h, adding: nil, bias: layer.outputBias.pointer,
+                                      gamma: layer.attentionNormWeight.pointer, beta: layer.attentionNormBias.pointer,
+                                      count: h, epsilon: eps)
+                (intermediate + t * inter).update(from: layer.upBias.pointer, count: inter)
+            }
         }
-        blas.sgemm(.none, .transposed, m: tokens, n: h, k: h, a: context.pointer, lda: h,
-                   b: layer.outputWeight.pointer, ldb: h, c: projected.pointer, ldc: h)
-        for t in 0..<tokens {
-            Activations.layerNorm(hidden.pointer + t * h, adding: projected.pointer + t * h, bias: layer.outputBias.pointer,
-                                  gamma: layer.attentionNormWeight.pointer, beta: layer.attentionNormBias.pointer,
-                                  count: h, epsilon: eps)
+        blas.sgemm(.none, .transposed, m: tokens, n: inter, k: h, a: hidden, lda: h,
+                   b: layer.upWeight.pointer, ldb: h, beta: 1, c: intermediate, ldc: inter)
+        parallel(tokens) { _, range in
+            Activations.gelu(intermediate + range.lowerBound * inter, count: range.count * inter)
         }
-        blas.sgemm(.none, .transposed, m: tokens, n: inter, k: h, a: hidden.pointer, lda: h,
-                   b: layer.upWeight.pointer, ldb: h, c: intermediate.pointer, ldc: inter)
-        for t in 0..<tokens {
-            Activations.biasGELU(intermediate.pointer + t * inter, bias: layer.upBias.pointer, count: inter)
-        }
-        blas.sgemm(.none, .transposed, m: tokens, n: h, k: inter, a: intermediate.pointer, lda: inter,
-                   b: layer.downWeight.pointer, ldb: inter, c: projected.pointer, ldc: h)
-        for t in 0..<tokens {
-            Activations.layerNorm(hidden.pointer + t * h, adding: projected.pointer + t * h, bias: layer.downBias.pointer,
-                                  gamma: layer.outputNormWeight.pointer, beta: layer.outputNormBias.pointer,
-                                  count: h, epsilon: eps)
-        }
-    }
-
-    /// Scaled dot-product attention of one sequence, every head, writing `context` rows.
-    /// Hand loops rather than sgemm: with ~25 tokens and 32-wide heads each product is a few thousand
-    /// multiply-adds, less than OpenBLAS's per-call overhead.
-    private func attention(sequenceStart start: Int, length: Int) {
-        let h = config.hiddenSize, heads = config.numAttentionHeads, d = h / heads
-        let stride = 3 * h
-        let scale = 1 / Float(d).squareRoot()
-        let base = qkv.pointer + start * stride
-        let out = context.pointer + start * h
-        let p = scores.pointer
-        for head in 0..<heads {
-            let q = base + head * d, k = base + h + head * d, v = base + 2 * h + head * d
-            for i in 0..<length {
-                let qi = q + i * stride
-                for j in 0..<length {
-                    p[i * length + j] = Self.dot(qi, k + j * stride, count: d) * scale
-                }
-                Activations.softmax(p + i * length, count: length)
-                Self.weightedSum(weights: p + i * length, rows: v, rowStride: stride, count: length, width: d,
-                                 into: out + i * h + head * d)
+        blas.sgemm(.none, .transposed, m: tokens, n: h, k: inter, a: intermediate, lda: inter,
+                   b: layer.downWeight.pointer, ldb: inter, beta: 1, c: hidden, ldc: h)
+        parallel(tokens) { _, range in
+            for t in range {
+                Activations.layerNorm(hidden + t * h, adding: nil, bias: layer.downBias.pointer,
+                                      gamma: layer.outputNormWeight.pointer, beta: layer.outputNormBias.pointer,
+                                      count: h, epsilon: eps)
             }
         }
     }
 
-    @inline(__always)
-    private static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    /// Scaled dot-product attention of one sequence, every head, writing `context` rows.
+    ///
+    /// Hand loops rather than sgemm: with ~25 tokens and 32-wide heads each product is a few thousand
+    /// multiply-adds, less than OpenBLAS's per-call overhead. Keys are first transposed to [d × L₁₆] so that
+    /// a query's scores come out 16 keys per vector (one FMA per query element) instead of one horizontal
+    /// sum per key.
+    private func attention(sequenceStart start: Int, length: Int, scratch: UnsafeMutablePointer<Float>) {
         typealias V = Activations.Vector
-        let w = V.scalarCount
-        var acc = V(repeating: 0)
-        var c = 0
-        while c + w <= count {
-            acc = acc.addingProduct(UnsafeRawPointer(a + c).loadUnaligned(as: V.self), UnsafeRawPointer(b + c).loadUnaligned(as: V.self))
-            c += w
+        let h = config.hiddenSize, heads = config.numAttentionHeads, d = h / heads
+        let stride = 3 * h
+        let padded = (length + 15) / 16 * 16
+        let scale = V(repeating: 1 / Float(d).squareRoot())
+        let base = qkv.pointer + start * stride
+        let out = context.pointer + start * h
+        let scores = scratch, keys = scratch + length * padded
+        for head in 0..<heads {
+            let q = base + head * d, k = base + h + head * d, v = base + 2 * h + head * d
+            for c in 0..<d {
+                let column = keys + c * padded
+                for j in 0..<length { column[j] = k[j * stride + c] }
+                for j in length..<padded { column[j] = 0 }
+            }
+            for i in 0..<length {
+                let qi = q + i * stride
+                let row = scores + i * padded
+                var block = 0
+                while block < padded {
+                    var acc = V(repeating: 0)
+                    for c in 0..<d {
+                        acc = acc.addingProduct(V(repeating: qi[c]),
+                                                UnsafeRawPointer(keys + c * padded + block).loadUnaligned(as: V.self))
+                    }
+                    UnsafeMutableRawPointer(row + block).storeBytes(of: acc * scale, as: V.self)
+                    block += 16
+                }
+                Activations.softmax(row, count: length)
+                Self.weightedSum(weights: row, rows: v, rowStride: stride, count: length, width: d,
+                                 into: out + i * h + head * d)
+            }
         }
-        var total = acc.sum()
-        while c < count {
-            total += a[c] * b[c]
-            c += 1
-        }
-        return total
     }
 
     /// out[0..<width] = Σⱼ weights[j] · rows[j·rowStride ..< j·rowStride + width].
@@ -269,4 +307,10 @@ public final class BertModel {
             for c in 0..<width { out[c] += weight * row[c] }
         }
     }
+}
+
+/// Carries a non-Sendable value into `concurrentPerform` where the caller guarantees exclusive, bounded use.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,6 +1,9 @@
 import Embedder
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 final class SentenceTransformerTests: XCTestCase {
     private func cosine(_ a: [Float], _ b: [Float]) -> Double {
@@ -112,7 +115,14 @@ final class SentenceTransformerTests: XCTestCase {
         let model = try SentenceTransformer(folder: try miniLMFolder(), batchSize: 32)
         let tokens = try sentences.map { try model.tokenize($0).ids.count }.reduce(0, +)
         _ = try model.embed(Array(sentences.prefix(64)))  // warm-up: scratch buffers, OpenBLAS threads
+        func cpuSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+                + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        }
         var times: [Double] = []
+        let cpuStart = cpuSeconds()
         for _ in 0..<3 {
             let start = DispatchTime.now().uptimeNanoseconds
             let result = try model.embed(sentences)
@@ -120,12 +130,15 @@ final class SentenceTransformerTests: XCTestCase {
             XCTAssertEqual(result.count, sentences.count)
         }
         let median = times.sorted()[1]
+        // The machine is shared: CPU time shows what the runs cost even when other jobs stretch wall time.
+        let cpuPerRun = (cpuSeconds() - cpuStart) / 3
         let tokenizeStart = DispatchTime.now().uptimeNanoseconds
         for s in sentences { _ = try model.tokenize(s) }
         let tokenizeSeconds = Double(DispatchTime.now().uptimeNanoseconds - tokenizeStart) / 1e9
-        print(String(format: "THROUGHPUT: %.1f sentences/s (%.0f tokens/s, avg %.1f tokens, runs %@ s; tokenization alone %.3f s) vs sentence-transformers %.1f/s = %.2fx",
+        print(String(format: "THROUGHPUT: %.1f sentences/s (%.0f tokens/s, avg %.1f tokens, runs %@ s; tokenization alone %.3f s) vs sentence-transformers %.1f/s = %.2fx; CPU %.2f s per run (user+sys, both threads); load %@",
                      Double(sentences.count) / median, Double(tokens) / median, Double(tokens) / 1024,
                      times.map { String(format: "%.3f", $0) }.joined(separator: ", "), tokenizeSeconds, torch,
-                     Double(sentences.count) / median / torch))
+                     Double(sentences.count) / median / torch, cpuPerRun,
+                     (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"))
     }
 }
