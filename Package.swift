@@ -41,6 +41,8 @@ let package = Package(
             dependencies: ["VecDB", "BLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuSettings
         ),
+        .executableTarget(name: "ann-bench", dependencies: ["Index", "LMDB"], path: "bench/ann/Sources",
+                          swiftSettings: cpuSettings),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: cpuSettings),
         .testTarget(name: "IndexTests", dependencies: ["Index"], swiftSettings: cpuSettings),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder"], resources: [.copy("Fixtures")],
