@@ -504,24 +504,58 @@ extension GraphAccess {
         results.reserve(ef + 1)
         let visited = scratch.visited
         let stamp = scratch.generation
+        let batchNodes = scratch.batchNodes, batchDistances = scratch.batchDistances
         let dims = dimensions
         visited[Int(entry.node)] = stamp
         candidates.push(entry)
         results.push(entry)
+        // Block base tables in locals: no class-property access in the loop. Sized for every node first, so that
+        // resolving a block on the slow path fills these same tables in place (no reallocation under our feet).
+        let blocks = Int(meta.nodeCount >> UInt32(HNSWLayout.blockShift)) + 1
+        vectors.grow(to: blocks)
+        links.grow(to: blocks)
+        let vectorBases = vectors.bases, linkBases = links.bases
+        let vectorStride = vectorBytes, linkStride = linkRecordSize
+        let shift = UInt32(HNSWLayout.blockShift), mask = HNSWLayout.slotMask
         while !candidates.isEmpty {
             let c = candidates.top
             if c.distance > results.top.distance && results.count >= ef { break }
             candidates.pop()
-            let list = self.list(c.node, level: level)
-            let count = GraphAccess.count(list)
+            let list: UnsafeRawPointer
+            if level == 0, let base = linkBases[Int(c.node >> shift)] {
+                list = UnsafeRawPointer(base) + Int(c.node & mask) * linkStride
+            } else {
+                list = self.list(c.node, level: level)
+            }
+            // Three passes over the neighbour list instead of one: (1) drop visited ones, (2) all distances, (3) heap
+            // updates. Pass 2 is a run of independent dot products with no unpredictable branch between them, so
+            // the CPU overlaps the cache misses of several vectors (Swift has no prefetch intrinsic; this is the
+            // portable way to get the memory-level parallelism hnswlib gets from _mm_prefetch).
+            let count = min(GraphAccess.count(list), HNSWLayout.maxListLength)
+            var fresh = 0
             for i in 0..<count {
                 let m = GraphAccess.neighbour(list, i)
                 if visited[Int(m)] == stamp { continue }
                 visited[Int(m)] = stamp
-                let d = -Distance.dot(q, vector(m), count: dims)
+                batchNodes[fresh] = m
+                fresh += 1
+            }
+            for j in 0..<fresh {
+                let m = batchNodes[j]
+                let v: UnsafeRawPointer
+                if let base = vectorBases[Int(m >> shift)] {
+                    v = UnsafeRawPointer(base) + Int(m & mask) * vectorStride
+                } else {
+                    v = vector(m)
+                }
+                batchDistances[j] = -Distance.dot(q, v, count: dims)
+            }
+            for j in 0..<fresh {
+                let d = batchDistances[j]
                 if results.count < ef || d < results.top.distance {
-                    candidates.push(Neighbour(d, m))
-                    results.push(Neighbour(d, m))
+                    let e = Neighbour(d, batchNodes[j])
+                    candidates.push(e)
+                    results.push(e)
                     if results.count > ef { results.pop() }
                 }
             }

@@ -96,6 +96,9 @@ public final class SearchScratch {
     var candidates: NeighbourHeap
     var results: NeighbourHeap
     var sorted: [Neighbour] = []
+    /// One neighbour list's unvisited nodes and their distances (see `searchLayer`).
+    let batchNodes = UnsafeMutablePointer<UInt32>.allocate(capacity: HNSWLayout.maxListLength)
+    let batchDistances = UnsafeMutablePointer<Float>.allocate(capacity: HNSWLayout.maxListLength)
     /// Block table resolved in the read transaction `graphTransaction` (compared by identity; weak, so a later
     /// transaction allocated at the same address can never be mistaken for it).
     var graph: GraphAccess?
@@ -111,6 +114,8 @@ public final class SearchScratch {
 
     deinit {
         visited.deallocate()
+        batchNodes.deallocate()
+        batchDistances.deallocate()
         candidates.deallocate()
         results.deallocate()
     }

@@ -85,6 +85,8 @@ enum HNSWLayout {
     static func upperRecordSize(M: Int) -> Int { 4 + 4 * M }
 
     static let noNode = UInt32.max
+    /// Longest neighbour list any index can have (M ≤ 255 → M0 ≤ 510): size of the search's per-list buffers.
+    static let maxListLength = 512
 }
 
 /// The metadata value (kind 0), 96 bytes little-endian.

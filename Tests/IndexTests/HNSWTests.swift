@@ -10,7 +10,7 @@ final class HNSWTests: XCTestCase {
     override func tearDownWithError() throws { temp.close() }
 
     func testRecallAt10OnClustered20k() throws {
-        var data = ClusteredData(dimensions: 384, clusters: 64, seed: 42)
+        var data = ClusteredData(dimensions: 384, clusters: 256, seed: 42)
         let vectors = data.make(20_000)
         let queries = data.make(200)
         let start = Date()
@@ -35,7 +35,7 @@ final class HNSWTests: XCTestCase {
     }
 
     func testRecallStaysAfterDeletingHalf() throws {
-        var data = ClusteredData(dimensions: 384, clusters: 32, seed: 7)
+        var data = ClusteredData(dimensions: 384, clusters: 128, seed: 7)
         let vectors = data.make(8_000)
         let queries = data.make(150)
         let index = try buildIndex(temp, vectors: vectors)

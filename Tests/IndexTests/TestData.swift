@@ -29,7 +29,7 @@ struct ClusteredData {
     private var rng: SplitMix64
     private var centres: [[Float]] = []
     private var bases: [[[Float]]] = []
-    let latent = 16
+    let latent = 48
 
     init(dimensions: Int, clusters: Int, seed: UInt64) {
         self.dimensions = dimensions
@@ -53,7 +53,7 @@ struct ClusteredData {
             let z = rng.gaussian() * 0.15
             for i in 0..<dimensions { v[i] += z * b[i] }
         }
-        for i in 0..<dimensions { v[i] += rng.gaussian() * 0.01 }
+        for i in 0..<dimensions { v[i] += rng.gaussian() * 0.03 }
         return Self.normalised(v)
     }
 
