@@ -229,7 +229,7 @@ public final class HNSWWriter {
         mult = 1 / log(Double(meta.M))
     }
 
-    /// Live and removed nodes, and the graph's top level, as this writer sees them.
+    /// Live nodes of the index as this writer sees them (flushed or not).
     public var count: Int { Int(graph.meta.liveCount) }
 
     /// Inserts `vector` (unit length) as document `id`. Throws `duplicate` when `id` is indexed already.
@@ -325,10 +325,7 @@ public final class HNSWWriter {
                 ep = candidates[0]
                 selectNeighbours(base: q, candidates: candidates, keep: g.M, into: &selected)
                 selected.withUnsafeBufferPointer { g.setList(node, level: l, $0) }
-                for (i, s) in selected.enumerated() {
-                    _ = i
-                    addLink(from: s, to: node, level: l)
-                }
+                for s in selected { addLink(from: s, to: node, level: l) }
                 l -= 1
             }
         }
@@ -504,7 +501,8 @@ extension GraphAccess {
         results.reserve(ef + 1)
         let visited = scratch.visited
         let stamp = scratch.generation
-        let batchNodes = scratch.batchNodes, batchDistances = scratch.batchDistances
+        let batchNodes = scratch.batchNodes, batchDistances = scratch.batchDistances, batchVectors = scratch.batchVectors
+        var touched: UInt32 = 0
         let dims = dimensions
         visited[Int(entry.node)] = stamp
         candidates.push(entry)
@@ -540,6 +538,9 @@ extension GraphAccess {
                 batchNodes[fresh] = m
                 fresh += 1
             }
+            // Touch the first cache line of every fresh vector before computing any distance: these loads are
+            // independent, so up to a dozen misses are in flight at once, and each dot then finds its vector's
+            // first line present and the hardware streamer already running on the rest.
             for j in 0..<fresh {
                 let m = batchNodes[j]
                 let v: UnsafeRawPointer
@@ -548,7 +549,11 @@ extension GraphAccess {
                 } else {
                     v = vector(m)
                 }
-                batchDistances[j] = -Distance.dot(q, v, count: dims)
+                batchVectors[j] = v
+                touched &+= v.loadUnaligned(as: UInt32.self)
+            }
+            for j in 0..<fresh {
+                batchDistances[j] = -Distance.dot(q, batchVectors[j], count: dims)
             }
             for j in 0..<fresh {
                 let d = batchDistances[j]
@@ -562,6 +567,7 @@ extension GraphAccess {
         }
         scratch.candidates = candidates
         scratch.results = results
+        scratch.touched = touched  // keeps the touching loads from being optimised away
     }
 
     /// K-NN-SEARCH: greedy descent to layer 1, SEARCH-LAYER on layer 0 with `ef`, the `k` closest live nodes.

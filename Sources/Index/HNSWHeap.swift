@@ -99,6 +99,8 @@ public final class SearchScratch {
     /// One neighbour list's unvisited nodes and their distances (see `searchLayer`).
     let batchNodes = UnsafeMutablePointer<UInt32>.allocate(capacity: HNSWLayout.maxListLength)
     let batchDistances = UnsafeMutablePointer<Float>.allocate(capacity: HNSWLayout.maxListLength)
+    let batchVectors = UnsafeMutablePointer<UnsafeRawPointer>.allocate(capacity: HNSWLayout.maxListLength)
+    var touched: UInt32 = 0
     /// Block table resolved in the read transaction `graphTransaction` (compared by identity; weak, so a later
     /// transaction allocated at the same address can never be mistaken for it).
     var graph: GraphAccess?
@@ -116,6 +118,7 @@ public final class SearchScratch {
         visited.deallocate()
         batchNodes.deallocate()
         batchDistances.deallocate()
+        batchVectors.deallocate()
         candidates.deallocate()
         results.deallocate()
     }

@@ -85,24 +85,15 @@ def main():
     if not a.skip_hnswlib:
         import hnswlib
         p = hnswlib.Index(space="ip", dim=a.dims)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         p.init_index(max_elements=a.n, M=16, ef_construction=200, random_seed=100)
         p.set_num_threads(1)
         p.add_items(base, np.arange(a.n), num_threads=1)
-        build = time.perf_counter() - t0
+        build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
         ipath = os.path.join(OUT, f"ann-{tag}.hnswlib")
         p.save_index(ipath)
-        h = {"version": getattr(hnswlib, "__version__", "0.8.0"), "build_s": build, "bytes_per_vector": os.path.getsize(ipath) / a.n, "sweep": []}
-        if not a.no_sweep:
-            for ef in EFS:
-                p.set_ef(ef)
-                runs, found = [], None
-                for r in range(a.repeats):
-                    t0 = time.perf_counter()
-                    labels = [p.knn_query(q, k=10, num_threads=1)[0][0] for q in queries]
-                    runs.append(time.perf_counter() - t0)
-                    found = found or labels
-                h["sweep"].append({"ef": ef, "recall_at_10": recall(found, truth), "qps": a.queries / statistics.median(runs), "runs_s": runs})
+        h = {"version": getattr(hnswlib, "__version__", "0.8.0"), "build_s": build, "build_cpu_s": build_cpu, "bytes_per_vector": os.path.getsize(ipath) / a.n, "sweep": []}
+        res["hnswlib"] = h
         code = ("import hnswlib, numpy as np; p = hnswlib.Index(space='ip', dim=%d); p.load_index(%r); p.set_ef(40); "
                 "q = np.fromfile(%r, dtype=np.float32); l, d = p.knn_query(q, k=10); print(l[0][0], 1 - d[0][0])") % (a.dims, ipath, q1_path)
         med, times, out = timed_exec([sys.executable, "-c", code], 7)
@@ -111,22 +102,47 @@ def main():
         # Python start + numpy/hnswlib import alone, to separate interpreter cost from the index's.
         med0, _, _ = timed_exec([sys.executable, "-c", "import hnswlib, numpy"], 7)
         h["python_import_only_ms"] = med0 * 1000
-        res["hnswlib"] = h
-        del p
 
     env = os.path.join(OUT, f"ann-{tag}.vecdb")
     out = subprocess.run([BIN, "build", base_path, str(a.dims), env, "16", "200", str(a.batch)], check=True, capture_output=True, text=True).stdout
     ours = json.loads(out.strip().splitlines()[-1])
     ours["sweep"] = []
-    if not a.no_sweep:
-        out = subprocess.run([BIN, "sweep", env, q_path, str(a.dims), t_path, "10", ",".join(map(str, EFS)), str(a.repeats)],
+    # Sweeps interleaved, round by round (hnswlib all efs, then ours all efs), so both peers see the same load on
+    # this shared 2-core machine; each number is the median over the rounds.
+    hruns = {ef: [] for ef in EFS}
+    hcpu = {ef: [] for ef in EFS}
+    hfound = {}
+    oruns = {ef: [] for ef in EFS}
+    ocpu = {ef: [] for ef in EFS}
+    orecall = {}
+    for rnd in range(0 if a.no_sweep else a.repeats):
+        if not a.skip_hnswlib:
+            for ef in EFS:
+                p.set_ef(ef)
+                t0, c0 = time.perf_counter(), time.thread_time()
+                labels = [p.knn_query(q, k=10, num_threads=1)[0][0] for q in queries]
+                hruns[ef].append(time.perf_counter() - t0)
+                hcpu[ef].append(time.thread_time() - c0)
+                hfound.setdefault(ef, labels)
+        out = subprocess.run([BIN, "sweep", env, q_path, str(a.dims), t_path, "10", ",".join(map(str, EFS)), "1"],
                              check=True, capture_output=True, text=True).stdout
         for line in out.strip().splitlines():
             j = json.loads(line)
             if "txn_per_query_qps" in j:
-                ours["txn_per_query_qps_ef40"] = j["txn_per_query_qps"]
+                ours.setdefault("txn_per_query_qps_ef40_runs", []).append(j["txn_per_query_qps"])
             else:
-                ours["sweep"].append(j)
+                oruns[j["ef"]].append(a.queries / j["qps"])
+                ocpu[j["ef"]].append(a.queries / j["qps_cpu"])
+                orecall[j["ef"]] = j["recall_at_10"]
+    if not a.no_sweep:
+        for ef in EFS:
+            ours["sweep"].append({"ef": ef, "recall_at_10": orecall[ef], "qps": a.queries / statistics.median(oruns[ef]),
+                                  "qps_cpu": a.queries / statistics.median(ocpu[ef]), "runs_s": oruns[ef]})
+            if not a.skip_hnswlib:
+                res["hnswlib"]["sweep"].append({"ef": ef, "recall_at_10": recall(hfound[ef], truth),
+                                                "qps": a.queries / statistics.median(hruns[ef]),
+                                                "qps_cpu": a.queries / statistics.median(hcpu[ef]), "runs_s": hruns[ef]})
+        ours["txn_per_query_qps_ef40"] = statistics.median(ours["txn_per_query_qps_ef40_runs"])
     med, times, out = timed_exec([BIN, "query", env, q1_path, str(a.dims)], 7)
     ours["open_first_query_ms"] = med * 1000
     ours["open_first_query_runs_ms"] = [t * 1000 for t in times]
@@ -135,11 +151,14 @@ def main():
     res["load_after"] = os.getloadavg()
 
     if "hnswlib" in res:
+        del p
         h = res["hnswlib"]
         res["ratios"] = {
             "build_time": ours["build_s"] / h["build_s"],
             "bytes_per_vector": ours["bytes_per_vector"] / h["bytes_per_vector"],
+            "build_cpu": ours["build_cpu_s"] / h["build_cpu_s"],
             "qps_by_ef": {s["ef"]: s["qps"] / t["qps"] for s, t in zip(ours["sweep"], h["sweep"])},
+            "qps_cpu_by_ef": {s["ef"]: s["qps_cpu"] / t["qps_cpu"] for s, t in zip(ours["sweep"], h["sweep"])},
         }
     with open(os.path.join(OUT, f"ann-{tag}.json"), "w") as f:
         json.dump(res, f, indent=1)
