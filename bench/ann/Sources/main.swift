@@ -26,6 +26,16 @@ func cpuNow() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
+/// Peak resident set of this process (VmHWM). Not `ru_maxrss`: Linux carries that across exec, so a child of a
+/// big Python process would report the parent's peak.
+func peakRSSMegabytes() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+    }
+    return 0
+}
+
 func openEnvironment(_ folder: String, readOnly: Bool) throws -> (Environment, Database) {
     var options = Environment.Options()
     options.mapSize = 1 << 40
@@ -75,7 +85,7 @@ case "build":
     try env.copy(to: compact, compact: true)
     let compactBytes = (try FileManager.default.attributesOfItem(atPath: compact + "/data.mdb")[.size] as? Int) ?? 0
     try? FileManager.default.removeItem(atPath: compact)
-    print("{\"build_s\": \(seconds), \"build_cpu_s\": \(cpu), \"n\": \(n), \"used_bytes\": \(used), \"compact_bytes\": \(compactBytes), \"bytes_per_vector\": \(Double(compactBytes) / Double(n)), \"bytes_per_vector_uncompacted\": \(Double(used) / Double(n)), \"max_rss_mb\": \(Double(ru.ru_maxrss) / 1024)}")
+    print("{\"build_s\": \(seconds), \"build_cpu_s\": \(cpu), \"n\": \(n), \"used_bytes\": \(used), \"compact_bytes\": \(compactBytes), \"bytes_per_vector\": \(Double(compactBytes) / Double(n)), \"bytes_per_vector_uncompacted\": \(Double(used) / Double(n)), \"max_rss_mb\": \(peakRSSMegabytes())}")
 
 case "sweep":
     let (env, table) = try openEnvironment(args[2], readOnly: true)
