@@ -545,7 +545,7 @@ extension GraphAccess {
                 let m = batchNodes[j]
                 let v: UnsafeRawPointer
                 if let base = vectorBases[Int(m >> shift)] {
-                    v = UnsafeRawPointer(base) + Int(m & mask) * vectorStride
+                    v = UnsafeRawPointer(base) + HNSWLayout.vectorPad + Int(m & mask) * vectorStride
                 } else {
                     v = vector(m)
                 }

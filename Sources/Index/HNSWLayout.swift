@@ -85,6 +85,11 @@ enum HNSWLayout {
     static func upperRecordSize(M: Int) -> Int { 4 + 4 * M }
 
     static let noNode = UInt32.max
+    /// Bytes before the first vector of a vector block. LMDB puts a large value in overflow pages right after a
+    /// 16-byte page header, so its data starts 16 bytes past a page boundary; 48 more bytes put every vector
+    /// (a multiple of 64 bytes long when dims is a multiple of 16) on a cache-line boundary, so no SIMD load of it
+    /// straddles two lines.
+    static let vectorPad = 48
     /// Longest neighbour list any index can have (M ≤ 255 → M0 ≤ 510): size of the search's per-list buffers.
     static let maxListLength = 512
 }

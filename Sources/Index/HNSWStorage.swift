@@ -93,7 +93,7 @@ final class GraphAccess {
         headerOffset = HNSWLayout.headerOffset(M0: M0)
         upperRecordSize = HNSWLayout.upperRecordSize(M: M)
         let blocks = (Int(meta.nodeCount) >> HNSWLayout.blockShift) + 1
-        vectors = BlockTable(kind: .vectors, blockBytes: vectorBytes * HNSWLayout.nodesPerBlock, blocks: blocks)
+        vectors = BlockTable(kind: .vectors, blockBytes: HNSWLayout.vectorPad + vectorBytes * HNSWLayout.nodesPerBlock, blocks: blocks)
         links = BlockTable(kind: .links, blockBytes: linkRecordSize * HNSWLayout.nodesPerBlock, blocks: blocks)
         upper = BlockTable(kind: .upper, blockBytes: upperRecordSize * HNSWLayout.nodesPerBlock,
                            blocks: (Int(meta.upperCount) >> HNSWLayout.blockShift) + 1)
@@ -172,7 +172,7 @@ final class GraphAccess {
     func vector(_ n: UInt32) -> UnsafeRawPointer {
         let b = Int(n >> UInt32(HNSWLayout.blockShift))
         let base = b < vectors.capacity ? vectors.bases[b] : nil
-        return UnsafeRawPointer(base ?? resolve(&vectors, b)) + Int(n & HNSWLayout.slotMask) * vectorBytes
+        return UnsafeRawPointer(base ?? resolve(&vectors, b)) + HNSWLayout.vectorPad + Int(n & HNSWLayout.slotMask) * vectorBytes
     }
 
     /// The layer-0 link record of node `n`: u32 count, M0 neighbours, then the node header.
@@ -222,7 +222,7 @@ final class GraphAccess {
     // MARK: writes (writer only)
 
     func mutableVector(_ n: UInt32) -> UnsafeMutableRawPointer {
-        own(&vectors, Int(n >> UInt32(HNSWLayout.blockShift))) + Int(n & HNSWLayout.slotMask) * vectorBytes
+        own(&vectors, Int(n >> UInt32(HNSWLayout.blockShift))) + HNSWLayout.vectorPad + Int(n & HNSWLayout.slotMask) * vectorBytes
     }
     func mutableRecord(_ n: UInt32) -> UnsafeMutableRawPointer {
         own(&links, Int(n >> UInt32(HNSWLayout.blockShift))) + Int(n & HNSWLayout.slotMask) * linkRecordSize
