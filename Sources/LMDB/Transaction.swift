@@ -67,6 +67,29 @@ public final class Transaction {
         try LMDBError.check(rc, "mdb_put \(db.name)")
     }
 
+    /// Stores `count` bytes at `bytes` under `key`, replacing any value there: `put(_:key:value:)` for memory the
+    /// caller owns (e.g. a large block buffer) without first copying it into an array.
+    public func put(_ db: Database, key: [UInt8], bytes: UnsafeRawBufferPointer) throws(LMDBError) {
+        try LMDBError.check(putRaw(db, key: key, value: bytes), "mdb_put \(db.name)")
+    }
+
+    /// The value under `key` as a buffer into the memory map, or nil — `withValue` without the closure, for callers
+    /// that resolve many values once and then read them many times (the HNSW index's block table).
+    ///
+    /// Lifetime, as LMDB documents it: in a READ transaction the buffer stays valid until the transaction ends (the
+    /// snapshot's pages cannot be reused while it is open). In a WRITE transaction it is valid only until the next
+    /// put or delete in that transaction, by anyone. The buffer is unaligned and must never be written through.
+    public func unsafeMappedValue(_ db: Database, key: [UInt8]) throws(LMDBError) -> UnsafeRawBufferPointer? {
+        var data = MDB_val()
+        let rc = key.withUnsafeBytes { k -> Int32 in
+            var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            return mdb_get(handle, db.handle, &keyVal, &data)
+        }
+        if rc == MDB_NOTFOUND { return nil }
+        try LMDBError.check(rc, "mdb_get \(db.name)")
+        return UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)
+    }
+
     private func putRaw(_ db: Database, key: [UInt8], value: UnsafeRawBufferPointer) -> Int32 {
         key.withUnsafeBytes { k -> Int32 in
             var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))

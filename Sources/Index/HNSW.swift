@@ -1,0 +1,592 @@
+import Foundation
+import LMDB
+
+// Hierarchical Navigable Small World graphs (Malkov & Yashunin, "Efficient and robust approximate nearest neighbor
+// search using HNSW graphs", 2018), persisted in LMDB. The whole algorithm is in this file, in the paper's terms:
+//
+// * every node gets a level l = ⌊−ln(U)·mult⌋, mult = 1/ln(M), and lives on layers 0…l;
+// * a node keeps at most M links on each upper layer and M0 = 2·M on layer 0;
+// * INSERT descends greedily from the entry point through the layers above l, then on each layer l…0 runs
+//   SEARCH-LAYER with efConstruction candidates, keeps M of them chosen by the neighbour-selection HEURISTIC, links
+//   both ways, and prunes any neighbour list that overflows with the same heuristic;
+// * SEARCH descends greedily to layer 1 and runs SEARCH-LAYER on layer 0 with ef ≥ k.
+//
+// Distances are −dot (vectors are unit length, so smaller is closer and cosine = dot); scores returned are dot.
+// Storage (HNSWStorage.swift, docs/INDEX.md): vectors and layer-0 link records sit in fixed blocks of 1,024 node
+// slots, one LMDB value per block, so a node is two pointer additions away once its block is resolved.
+
+/// The HNSW index of one collection, stored in the LMDB database `table` shared by all collections' indexes.
+///
+/// A value type holding no transaction: create one whenever needed and pass the transaction to each call. Writes
+/// happen in the caller's write transaction, so index changes commit (or abort) together with the documents; reads
+/// see the snapshot of the caller's read transaction.
+public struct HNSWIndex: Sendable {
+    /// The database holding the index data of every collection (keys prefixed by the collection id).
+    public let table: Database
+    /// The collection this index belongs to.
+    public let collection: UInt32
+    /// Components of every vector.
+    public let dimensions: Int
+
+    /// An index handle; cheap, reads nothing. The index must exist (`create`) before use.
+    public init(table: Database, collection: UInt32, dimensions: Int) {
+        self.table = table
+        self.collection = collection
+        self.dimensions = dimensions
+    }
+
+    /// Writes the metadata of a new, empty index for `collection`. Throws `alreadyExists` when there is one.
+    public static func create(table: Database, collection: UInt32, dimensions: Int, parameters: HNSWParameters = HNSWParameters(),
+                              in txn: Transaction) throws {
+        guard !txn.isReadOnly else { throw HNSWError.readOnlyTransaction }
+        guard (2...255).contains(parameters.M) else { throw HNSWError.invalidParameters("M must be in 2…255") }
+        guard parameters.efConstruction >= 1 else { throw HNSWError.invalidParameters("efConstruction must be ≥ 1") }
+        guard dimensions >= 1 && dimensions <= 65_536 else { throw HNSWError.invalidParameters("dimensions must be in 1…65536") }
+        let key = HNSWLayout.metadataKey(collection)
+        if try txn.value(table, for: key) != nil { throw HNSWError.alreadyExists(collection: collection) }
+        try txn.put(table, key: key, value: MetaRecord(dimensions: dimensions, parameters: parameters).encoded())
+    }
+
+    /// Removes every key of `collection`'s index (metadata, blocks, document map).
+    public static func drop(table: Database, collection: UInt32, in txn: Transaction) throws {
+        guard !txn.isReadOnly else { throw HNSWError.readOnlyTransaction }
+        let prefix = HNSWLayout.prefix(collection)
+        var keys: [[UInt8]] = []
+        // Collected first: LMDB forbids writing while a cursor walks the same database.
+        try txn.forEach(table, from: prefix) { key, _ in
+            guard key.count >= prefix.count, key.starts(with: prefix) else { return false }
+            keys.append(Array(key))
+            return true
+        }
+        for key in keys { try txn.delete(table, key: key) }
+    }
+
+    func loadMeta(_ txn: Transaction) throws -> MetaRecord {
+        let meta = try txn.withValue(table, key: HNSWLayout.metadataKey(collection)) { raw in raw.flatMap { MetaRecord($0) } }
+        guard let meta else { throw HNSWError.missingIndex(collection: collection) }
+        guard meta.version == HNSWLayout.formatVersion else { throw HNSWError.corrupted("format version \(meta.version)") }
+        guard Int(meta.dimensions) == dimensions else {
+            throw HNSWError.dimensionMismatch(expected: Int(meta.dimensions), got: dimensions)
+        }
+        return meta
+    }
+
+    /// The index's state, or nil when the collection has no index.
+    public func metadata(in txn: Transaction) throws -> HNSWMetadata? {
+        guard try txn.value(table, for: HNSWLayout.metadataKey(collection)) != nil else { return nil }
+        let meta = try loadMeta(txn)
+        let graph = GraphAccess(txn: txn, table: table, collection: collection, meta: meta, writable: false)
+        let entry = meta.entryPoint == HNSWLayout.noNode ? nil : graph.document(meta.entryPoint)
+        if let failure = graph.failure { throw failure }
+        return HNSWMetadata(
+            dimensions: Int(meta.dimensions),
+            parameters: HNSWParameters(M: Int(meta.M), efConstruction: Int(meta.efConstruction), seed: meta.seed),
+            entryPoint: entry, maxLevel: Int(meta.maxLevel), count: Int(meta.liveCount), deletedCount: Int(meta.deletedCount))
+    }
+
+    /// A writer for many inserts and removes in the write transaction `txn`; call `flush()` before the transaction
+    /// commits. The fast path for bulk ingest.
+    public func writer(in txn: Transaction) throws -> HNSWWriter {
+        guard !txn.isReadOnly else { throw HNSWError.readOnlyTransaction }
+        return HNSWWriter(index: self, txn: txn, meta: try loadMeta(txn))
+    }
+
+    /// Inserts one vector under document `id` in the caller's write transaction (a writer with one insert and a
+    /// flush: every block it touches is rewritten, so use `writer(in:)` for more than a few).
+    public func insert(id: UInt64, vector: [Float], in txn: Transaction) throws {
+        let w = try writer(in: txn)
+        try w.insert(id: id, vector: vector)
+        try w.flush()
+    }
+
+    /// Removes document `id` and repairs the nodes that linked to it; false when it was not indexed.
+    /// (One repair sweep over the collection per call: remove many through `writer(in:).remove(ids:)`.)
+    @discardableResult
+    public func remove(id: UInt64, in txn: Transaction) throws -> Bool {
+        let w = try writer(in: txn)
+        let n = try w.remove(ids: [id])
+        try w.flush()
+        return n == 1
+    }
+
+    /// The `k` nearest live vectors to `query` by dot product, best first, searching with `ef` candidates
+    /// (`ef` is raised to `k`). Reads in place from the transaction's snapshot; pass a `scratch` kept per thread to
+    /// make repeated searches allocation-free (it also keeps the resolved blocks of a read transaction).
+    /// In a write transaction, changes held by an unflushed `HNSWWriter` are not visible.
+    public func search(_ query: [Float], k: Int, ef: Int, in txn: Transaction,
+                       scratch: SearchScratch? = nil) throws -> [(id: UInt64, score: Float)] {
+        guard query.count == dimensions else { throw HNSWError.dimensionMismatch(expected: dimensions, got: query.count) }
+        let scratch = scratch ?? SearchScratch()
+        let graph: GraphAccess
+        if txn.isReadOnly, scratch.graphTransaction === txn, let g = scratch.graph,
+           g.table == table, g.collection == collection {
+            graph = g
+        } else {
+            graph = GraphAccess(txn: txn, table: table, collection: collection, meta: try loadMeta(txn), writable: false)
+            // Only a read transaction's pages are pinned for its lifetime; a write transaction's may move at any put.
+            scratch.graph = txn.isReadOnly ? graph : nil
+            scratch.graphTransaction = txn.isReadOnly ? txn : nil
+        }
+        guard k > 0, graph.meta.entryPoint != HNSWLayout.noNode else { return [] }
+        graph.failure = nil
+        let results = query.withUnsafeBytes { q in
+            graph.searchKNN(q.baseAddress!, k: k, ef: max(ef, k), scratch: scratch)
+        }
+        if let failure = graph.failure { throw failure }
+        return results
+    }
+
+    /// Checks the graph: no link to a missing, removed or lower-level node; no self links; degree ≤ M on upper layers
+    /// and ≤ M0 on layer 0; the entry point live and on the top layer; counts and the document map consistent.
+    /// Returns one line per violation (empty when sound). Reads every node: for tests and `vecdb check`.
+    public func checkInvariants(in txn: Transaction) throws -> [String] {
+        let meta = try loadMeta(txn)
+        let g = GraphAccess(txn: txn, table: table, collection: collection, meta: meta, writable: false)
+        var problems: [String] = []
+        func problem(_ s: String) { if problems.count < 100 { problems.append(s) } }
+        let nodeCount = meta.nodeCount
+        var live: UInt32 = 0, deleted: UInt32 = 0
+        var topLevel = -1
+        for n in 0..<nodeCount {
+            let level = g.level(n)
+            if g.isDeleted(n) {
+                deleted += 1
+                for l in 0...level where GraphAccess.count(g.list(n, level: l)) != 0 {
+                    problem("removed node \(n) still has links on layer \(l)")
+                }
+                continue
+            }
+            live += 1
+            topLevel = max(topLevel, level)
+            if level > Int(meta.maxLevel) { problem("node \(n) level \(level) above max level \(meta.maxLevel)") }
+            if level > 0 && Int(g.upperStart(n)) + level > Int(meta.upperCount) {
+                problem("node \(n) upper records beyond \(meta.upperCount)")
+            }
+            for l in 0...level {
+                let list = g.list(n, level: l)
+                let count = GraphAccess.count(list)
+                let cap = l == 0 ? g.M0 : g.M
+                if count > cap { problem("node \(n) has \(count) links on layer \(l), most \(cap)") }
+                var seen = Set<UInt32>()
+                for i in 0..<min(count, cap) {
+                    let m = GraphAccess.neighbour(list, i)
+                    if m == n { problem("node \(n) links to itself on layer \(l)") }
+                    if m >= nodeCount { problem("node \(n) links to missing node \(m) on layer \(l)"); continue }
+                    if g.isDeleted(m) { problem("node \(n) links to removed node \(m) on layer \(l)") }
+                    if g.level(m) < l { problem("node \(n) links to node \(m) of level \(g.level(m)) on layer \(l)") }
+                    if !seen.insert(m).inserted { problem("node \(n) links twice to \(m) on layer \(l)") }
+                }
+            }
+            let doc = g.document(n)
+            let mapped = try txn.withValue(table, key: HNSWLayout.documentKey(collection, doc)) { raw in
+                raw.map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+            }
+            if mapped != n { problem("document \(doc) maps to node \(mapped.map(String.init) ?? "none"), not \(n)") }
+        }
+        if live != meta.liveCount { problem("metadata counts \(meta.liveCount) live nodes, found \(live)") }
+        if deleted != meta.deletedCount { problem("metadata counts \(meta.deletedCount) removed nodes, found \(deleted)") }
+        if live == 0 {
+            if meta.entryPoint != HNSWLayout.noNode { problem("empty index has entry point \(meta.entryPoint)") }
+        } else if meta.entryPoint >= nodeCount || g.isDeleted(meta.entryPoint) {
+            problem("entry point \(meta.entryPoint) is not a live node")
+        } else if g.level(meta.entryPoint) != Int(meta.maxLevel) || topLevel != Int(meta.maxLevel) {
+            problem("entry point level \(g.level(meta.entryPoint)), max level \(meta.maxLevel), highest live level \(topLevel)")
+        }
+        // Every document key maps to a live node (none left behind by removes).
+        let prefix = HNSWLayout.prefix(collection) + [HNSWLayout.Kind.documents.rawValue]
+        var mappedCount: UInt32 = 0
+        try txn.forEach(table, from: prefix) { key, _ in
+            guard key.starts(with: prefix) else { return false }
+            mappedCount += 1
+            return true
+        }
+        if mappedCount != live { problem("\(mappedCount) document keys for \(live) live nodes") }
+        if let failure = g.failure { throw failure }
+        return problems
+    }
+}
+
+/// Inserts and removes in one write transaction, holding the blocks it modifies in memory so that each is put
+/// once, by `flush()`, however many links change (LMDB copies a whole value on every put).
+///
+/// Create one per write transaction, after the index exists; call `flush()` before the transaction commits —
+/// unflushed changes are lost. Between calls the caller may write to any database in the transaction: the writer
+/// keeps no pointer into the map across calls. Not thread-safe.
+public final class HNSWWriter {
+    let index: HNSWIndex
+    let graph: GraphAccess
+    let scratch = SearchScratch()
+    /// Document map changes not yet put: node number, or `noNode` to delete the key.
+    var pendingDocuments: [UInt64: UInt32] = [:]
+    let mult: Double
+    // Reused buffers of the neighbour selection.
+    var candidates: [Neighbour] = []
+    var selected: [UInt32] = []
+
+    init(index: HNSWIndex, txn: Transaction, meta: MetaRecord) {
+        self.index = index
+        graph = GraphAccess(txn: txn, table: index.table, collection: index.collection, meta: meta, writable: true)
+        mult = 1 / log(Double(meta.M))
+    }
+
+    /// Live nodes of the index as this writer sees them (flushed or not).
+    public var count: Int { Int(graph.meta.liveCount) }
+
+    /// Inserts `vector` (unit length) as document `id`. Throws `duplicate` when `id` is indexed already.
+    public func insert(id: UInt64, vector: [Float]) throws {
+        graph.beginCall()
+        try insertOne(id: id, vector: vector)
+        if let failure = graph.failure { throw failure }
+    }
+
+    /// Inserts many vectors in one call (resolves each block once for the whole batch).
+    public func insert(_ batch: [(id: UInt64, vector: [Float])]) throws {
+        graph.beginCall()
+        for (id, vector) in batch { try insertOne(id: id, vector: vector) }
+        if let failure = graph.failure { throw failure }
+    }
+
+    /// Puts the modified blocks, the metadata and the document map; the writer stays usable afterwards.
+    public func flush() throws {
+        try graph.flush()
+        let c = index.collection
+        for (id, node) in pendingDocuments.sorted(by: { $0.key < $1.key }) {
+            if node == HNSWLayout.noNode {
+                try graph.txn.delete(index.table, key: HNSWLayout.documentKey(c, id))
+            } else {
+                try graph.txn.put(index.table, key: HNSWLayout.documentKey(c, id), value: withUnsafeBytes(of: node.littleEndian) { Array($0) })
+            }
+        }
+        pendingDocuments.removeAll()
+    }
+
+    /// The live node of document `id`, if any.
+    func node(of id: UInt64) throws -> UInt32? {
+        if let n = pendingDocuments[id] { return n == HNSWLayout.noNode ? nil : n }
+        return try graph.txn.withValue(index.table, key: HNSWLayout.documentKey(index.collection, id)) { raw in
+            raw.map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        }
+    }
+
+    /// Level draw: ⌊−ln(U)·mult⌋ with U uniform in (0, 1] from SplitMix64, whose state is stored in the metadata so
+    /// the draw sequence continues across transactions and the same inserts build the same graph.
+    func drawLevel() -> Int {
+        graph.meta.rngState &+= 0x9E37_79B9_7F4A_7C15
+        var z = graph.meta.rngState
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let u = Double((z >> 11) + 1) * 0x1p-53
+        return min(Int(-log(u) * mult), 32)
+    }
+
+    private func insertOne(id: UInt64, vector: [Float]) throws {
+        let g = graph
+        guard vector.count == g.dimensions else { throw HNSWError.dimensionMismatch(expected: g.dimensions, got: vector.count) }
+        if try node(of: id) != nil { throw HNSWError.duplicate(id: id) }
+        guard g.meta.nodeCount < HNSWLayout.noNode - 1 else { throw HNSWError.invalidParameters("index full") }
+
+        // Allocate the slot, its upper records and write vector + header.
+        let node = g.meta.nodeCount
+        g.meta.nodeCount += 1
+        let level = drawLevel()
+        let upperStart = g.meta.upperCount
+        g.meta.upperCount += UInt32(level)
+        g.vectors.grow(to: Int(node >> UInt32(HNSWLayout.blockShift)) + 1)
+        g.links.grow(to: Int(node >> UInt32(HNSWLayout.blockShift)) + 1)
+        g.upper.grow(to: Int(g.meta.upperCount >> UInt32(HNSWLayout.blockShift)) + 1)
+        vector.withUnsafeBytes { g.mutableVector(node).copyMemory(from: $0.baseAddress!, byteCount: g.vectorBytes) }
+        g.setHeader(node, level: level, flags: 0, upperStart: upperStart, document: id)
+        for l in 0...level { g.setList(node, level: l, UnsafeBufferPointer(start: nil, count: 0)) }
+        pendingDocuments[id] = node
+        g.meta.liveCount += 1
+
+        guard g.meta.entryPoint != HNSWLayout.noNode else {
+            g.meta.entryPoint = node
+            g.meta.maxLevel = UInt32(level)
+            return
+        }
+        let maxLevel = Int(g.meta.maxLevel)
+        vector.withUnsafeBytes { raw in
+            let q = raw.baseAddress!
+            let entry = g.meta.entryPoint
+            var ep = Neighbour(-Distance.dot(q, g.vector(entry), count: g.dimensions), entry)
+            // Greedy descent through the layers above the new node's level.
+            var l = maxLevel
+            while l > level {
+                ep = g.greedyClosest(q, from: ep, level: l)
+                l -= 1
+            }
+            // On each of its layers: efConstruction candidates, M chosen by the heuristic, links both ways.
+            l = min(level, maxLevel)
+            while l >= 0 {
+                g.searchLayer(q, entry: ep, ef: Int(g.meta.efConstruction), level: l, scratch: scratch)
+                scratch.results.drainSortedClosestFirst(into: &candidates)
+                ep = candidates[0]
+                selectNeighbours(base: q, candidates: candidates, keep: g.M, into: &selected)
+                selected.withUnsafeBufferPointer { g.setList(node, level: l, $0) }
+                for s in selected { addLink(from: s, to: node, level: l) }
+                l -= 1
+            }
+        }
+        if level > maxLevel {
+            g.meta.entryPoint = node
+            g.meta.maxLevel = UInt32(level)
+        }
+    }
+
+    /// The neighbour-selection HEURISTIC (paper, algorithm 4, without extending or keeping pruned candidates):
+    /// walk `candidates` closest first and keep one only if it is closer to `base` than to every neighbour already
+    /// kept — so links spread in different directions instead of bunching inside one cluster.
+    /// `candidates` must be sorted by distance to `base`, closest first.
+    func selectNeighbours(base: UnsafeRawPointer, candidates: [Neighbour], keep m: Int, into out: inout [UInt32]) {
+        let g = graph
+        out.removeAll(keepingCapacity: true)
+        for c in candidates {
+            if out.count >= m { break }
+            let v = g.vector(c.node)
+            var good = true
+            for r in out where -Distance.dot(v, g.vector(r), count: g.dimensions) < c.distance {
+                good = false
+                break
+            }
+            if good { out.append(c.node) }
+        }
+    }
+
+    /// Adds `node` to the list of `s` on `level`; when the list is full, the heuristic chooses among the old
+    /// neighbours and `node`, seen from `s`.
+    func addLink(from s: UInt32, to node: UInt32, level: Int) {
+        let g = graph
+        let cap = level == 0 ? g.M0 : g.M
+        let list = g.list(s, level: level)
+        let count = GraphAccess.count(list)
+        if count < cap {
+            let p = g.mutableList(s, level: level)
+            p.storeBytes(of: node.littleEndian, toByteOffset: 4 + 4 * count, as: UInt32.self)
+            p.storeBytes(of: UInt32(count + 1).littleEndian, as: UInt32.self)
+            return
+        }
+        let base = g.vector(s)
+        var pool: [Neighbour] = []
+        pool.reserveCapacity(count + 1)
+        for i in 0..<count {
+            let m = GraphAccess.neighbour(list, i)
+            pool.append(Neighbour(-Distance.dot(base, g.vector(m), count: g.dimensions), m))
+        }
+        pool.append(Neighbour(-Distance.dot(base, g.vector(node), count: g.dimensions), node))
+        pool.sort { $0.distance < $1.distance }
+        var kept: [UInt32] = []
+        selectNeighbours(base: base, candidates: pool, keep: cap, into: &kept)
+        kept.withUnsafeBufferPointer { g.setList(s, level: level, $0) }
+    }
+
+    /// Removes documents `ids` (unknown or already removed ids are skipped) and returns how many were removed.
+    ///
+    /// Each removed node is marked deleted at once (it leaves results), then one sweep over the collection's nodes
+    /// finds every list that links to a removed node — the exact in-links, whatever the links' symmetry — and
+    /// reconnects that node among the removed node's neighbours with the heuristic (FreshDiskANN's delete
+    /// consolidation). The entry point is replaced when removed. Cost: one pass over all link lists per call, so
+    /// remove in batches.
+    @discardableResult
+    public func remove(ids: [UInt64]) throws -> Int {
+        let g = graph
+        g.beginCall()
+        var doomed: [UInt32] = []
+        for id in ids {
+            guard let n = try node(of: id), !g.isDeleted(n) else { continue }
+            doomed.append(n)
+            g.setFlags(n, g.flags(n) | HNSWLayout.deletedFlag)
+            pendingDocuments[id] = HNSWLayout.noNode
+            g.meta.liveCount -= 1
+            g.meta.deletedCount += 1
+        }
+        guard !doomed.isEmpty else { return 0 }
+        repair(doomed)
+        if let failure = g.failure { throw failure }
+        return doomed.count
+    }
+
+    private func repair(_ doomed: [UInt32]) {
+        let g = graph
+        let nodeCount = Int(g.meta.nodeCount)
+        var isDoomed = [Bool](repeating: false, count: nodeCount)
+        for d in doomed { isDoomed[Int(d)] = true }
+        var bestEntry = HNSWLayout.noNode
+        var bestLevel = -1
+        var pool: [UInt32] = []
+        var scored: [Neighbour] = []
+        var kept: [UInt32] = []
+        for n32 in 0..<UInt32(nodeCount) {
+            if g.isDeleted(n32) { continue }
+            let level = g.level(n32)
+            if level > bestLevel { bestLevel = level; bestEntry = n32 }
+            for l in 0...level {
+                let list = g.list(n32, level: l)
+                let count = GraphAccess.count(list)
+                var touched = false
+                for i in 0..<count where isDoomed[Int(GraphAccess.neighbour(list, i))] { touched = true; break }
+                if !touched { continue }
+                // Candidates: the surviving neighbours, plus the surviving neighbours of each removed neighbour.
+                scratch.beginTraversal(nodeCount: nodeCount)
+                let stamp = scratch.generation
+                scratch.visited[Int(n32)] = stamp
+                pool.removeAll(keepingCapacity: true)
+                func consider(_ m: UInt32) {
+                    guard scratch.visited[Int(m)] != stamp else { return }
+                    scratch.visited[Int(m)] = stamp
+                    if !isDoomed[Int(m)] && !g.isDeleted(m) { pool.append(m) }
+                }
+                for i in 0..<count {
+                    let m = GraphAccess.neighbour(list, i)
+                    if isDoomed[Int(m)] {
+                        let dl = g.list(m, level: l)
+                        for j in 0..<GraphAccess.count(dl) { consider(GraphAccess.neighbour(dl, j)) }
+                    } else {
+                        consider(m)
+                    }
+                }
+                let cap = l == 0 ? g.M0 : g.M
+                if pool.count <= cap {
+                    pool.withUnsafeBufferPointer { g.setList(n32, level: l, $0) }
+                } else {
+                    let base = g.vector(n32)
+                    scored.removeAll(keepingCapacity: true)
+                    for m in pool { scored.append(Neighbour(-Distance.dot(base, g.vector(m), count: g.dimensions), m)) }
+                    scored.sort { $0.distance < $1.distance }
+                    selectNeighbours(base: base, candidates: scored, keep: cap, into: &kept)
+                    kept.withUnsafeBufferPointer { g.setList(n32, level: l, $0) }
+                }
+            }
+        }
+        // Only now, after every reader of their lists has run, empty the removed nodes' lists.
+        for d in doomed {
+            for l in 0...g.level(d) { g.setList(d, level: l, UnsafeBufferPointer(start: nil, count: 0)) }
+        }
+        if g.meta.entryPoint != HNSWLayout.noNode && isDoomed[Int(g.meta.entryPoint)] || g.meta.liveCount == 0 {
+            g.meta.entryPoint = g.meta.liveCount == 0 ? HNSWLayout.noNode : bestEntry
+            g.meta.maxLevel = g.meta.liveCount == 0 ? 0 : UInt32(bestLevel)
+        }
+    }
+}
+
+extension GraphAccess {
+    /// Greedy search on an upper layer: move to the closest neighbour while one is closer (SEARCH-LAYER with ef = 1).
+    func greedyClosest(_ q: UnsafeRawPointer, from start: Neighbour, level: Int) -> Neighbour {
+        var current = start
+        var changed = true
+        while changed {
+            changed = false
+            let list = self.list(current.node, level: level)
+            for i in 0..<GraphAccess.count(list) {
+                let m = GraphAccess.neighbour(list, i)
+                let d = -Distance.dot(q, vector(m), count: dimensions)
+                if d < current.distance {
+                    current = Neighbour(d, m)
+                    changed = true
+                }
+            }
+        }
+        return current
+    }
+
+    /// SEARCH-LAYER: best-first search on `level` from `entry`, keeping the `ef` closest nodes found in
+    /// `scratch.results` (a max-heap). Stops when the closest unexpanded candidate is farther than the farthest kept.
+    func searchLayer(_ q: UnsafeRawPointer, entry: Neighbour, ef: Int, level: Int, scratch: SearchScratch) {
+        scratch.beginTraversal(nodeCount: Int(meta.nodeCount))
+        // Heaps and tables in locals: no class-property access (and exclusivity check) per step of the hot loop.
+        var candidates = scratch.candidates
+        var results = scratch.results
+        candidates.reserve(ef + 1)
+        results.reserve(ef + 1)
+        let visited = scratch.visited
+        let stamp = scratch.generation
+        let batchNodes = scratch.batchNodes, batchDistances = scratch.batchDistances, batchVectors = scratch.batchVectors
+        var touched: UInt32 = 0
+        let dims = dimensions
+        visited[Int(entry.node)] = stamp
+        candidates.push(entry)
+        results.push(entry)
+        // Block base tables in locals: no class-property access in the loop. Sized for every node first, so that
+        // resolving a block on the slow path fills these same tables in place (no reallocation under our feet).
+        let blocks = Int(meta.nodeCount >> UInt32(HNSWLayout.blockShift)) + 1
+        vectors.grow(to: blocks)
+        links.grow(to: blocks)
+        let vectorBases = vectors.bases, linkBases = links.bases
+        let vectorStride = vectorBytes, linkStride = linkRecordSize
+        let shift = UInt32(HNSWLayout.blockShift), mask = HNSWLayout.slotMask
+        while !candidates.isEmpty {
+            let c = candidates.top
+            if c.distance > results.top.distance && results.count >= ef { break }
+            candidates.pop()
+            let list: UnsafeRawPointer
+            if level == 0, let base = linkBases[Int(c.node >> shift)] {
+                list = UnsafeRawPointer(base) + Int(c.node & mask) * linkStride
+            } else {
+                list = self.list(c.node, level: level)
+            }
+            // Three passes over the neighbour list instead of one: (1) drop visited ones, (2) all distances, (3) heap
+            // updates. Pass 2 is a run of independent dot products with no unpredictable branch between them, so
+            // the CPU overlaps the cache misses of several vectors (Swift has no prefetch intrinsic; this is the
+            // portable way to get the memory-level parallelism hnswlib gets from _mm_prefetch).
+            let count = min(GraphAccess.count(list), HNSWLayout.maxListLength)
+            var fresh = 0
+            for i in 0..<count {
+                let m = GraphAccess.neighbour(list, i)
+                if visited[Int(m)] == stamp { continue }
+                visited[Int(m)] = stamp
+                batchNodes[fresh] = m
+                fresh += 1
+            }
+            // Touch the first cache line of every fresh vector before computing any distance: these loads are
+            // independent, so up to a dozen misses are in flight at once, and each dot then finds its vector's
+            // first line present and the hardware streamer already running on the rest.
+            for j in 0..<fresh {
+                let m = batchNodes[j]
+                let v: UnsafeRawPointer
+                if let base = vectorBases[Int(m >> shift)] {
+                    v = UnsafeRawPointer(base) + HNSWLayout.vectorPad + Int(m & mask) * vectorStride
+                } else {
+                    v = vector(m)
+                }
+                batchVectors[j] = v
+                touched &+= v.loadUnaligned(as: UInt32.self)
+            }
+            for j in 0..<fresh {
+                batchDistances[j] = -Distance.dot(q, batchVectors[j], count: dims)
+            }
+            for j in 0..<fresh {
+                let d = batchDistances[j]
+                if results.count < ef || d < results.top.distance {
+                    let e = Neighbour(d, batchNodes[j])
+                    candidates.push(e)
+                    results.push(e)
+                    if results.count > ef { results.pop() }
+                }
+            }
+        }
+        scratch.candidates = candidates
+        scratch.results = results
+        scratch.touched = touched  // keeps the touching loads from being optimised away
+    }
+
+    /// K-NN-SEARCH: greedy descent to layer 1, SEARCH-LAYER on layer 0 with `ef`, the `k` closest live nodes.
+    func searchKNN(_ q: UnsafeRawPointer, k: Int, ef: Int, scratch: SearchScratch) -> [(id: UInt64, score: Float)] {
+        let entry = meta.entryPoint
+        var ep = Neighbour(-Distance.dot(q, vector(entry), count: dimensions), entry)
+        var l = Int(meta.maxLevel)
+        while l > 0 {
+            ep = greedyClosest(q, from: ep, level: l)
+            l -= 1
+        }
+        searchLayer(q, entry: ep, ef: ef, level: 0, scratch: scratch)
+        scratch.results.drainSortedClosestFirst(into: &scratch.sorted)
+        var out: [(id: UInt64, score: Float)] = []
+        out.reserveCapacity(k)
+        // Removed nodes are unreachable (nothing links to them), checked here only as a guard: k header reads.
+        for e in scratch.sorted where out.count < k && !isDeleted(e.node) {
+            out.append((id: document(e.node), score: -e.distance))
+        }
+        return out
+    }
+}

@@ -1,0 +1,149 @@
+// ann-bench: the Swift side of bench/ann/run.py. Reads raw little-endian float32 files written by the script
+// (n × dims, row-major), builds / sweeps / queries an HNSWIndex in an LMDB environment, prints JSON lines.
+//
+//   ann-bench build <vectors.f32> <dims> <env-folder> <M> <efConstruction> <batch>
+//   ann-bench sweep <env-folder> <queries.f32> <dims> <truth.i32> <k> <ef,ef,...> <repeats>
+//   ann-bench query <env-folder> <query.f32> <dims>        (open + one search: the "first result" timing)
+import Foundation
+import Index
+import LMDB
+
+func readFloats(_ path: String) -> [Float] {
+    let data = FileManager.default.contents(atPath: path)!
+    return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// CPU time of this thread: unlike wall time, not inflated while other processes hold the (shared, 2-core) CPU.
+func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Peak resident set of this process (VmHWM). Not `ru_maxrss`: Linux carries that across exec, so a child of a
+/// big Python process would report the parent's peak.
+func peakRSSMegabytes() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+    }
+    return 0
+}
+
+func openEnvironment(_ folder: String, readOnly: Bool) throws -> (Environment, Database) {
+    var options = Environment.Options()
+    options.mapSize = 1 << 40
+    options.readOnly = readOnly
+    let env = try Environment(path: folder, options: options)
+    return (env, try env.openDatabase("hnsw", create: !readOnly)!)
+}
+
+let args = CommandLine.arguments
+switch args.count > 1 ? args[1] : "" {
+case "build":
+    let dims = Int(args[3])!
+    let folder = args[4]
+    let params = HNSWParameters(M: Int(args[5])!, efConstruction: Int(args[6])!)
+    let batch = Int(args[7])!
+    let all = readFloats(args[2])
+    let n = all.count / dims
+    try? FileManager.default.removeItem(atPath: folder)
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let t0 = now()
+    let (env, table) = try openEnvironment(folder, readOnly: false)
+    let index = HNSWIndex(table: table, collection: 1, dimensions: dims)
+    try env.write { txn in try HNSWIndex.create(table: table, collection: 1, dimensions: dims, parameters: params, in: txn) }
+    var start = 0
+    while start < n {
+        let end = min(start + batch, n)
+        try env.write { txn in
+            let w = try index.writer(in: txn)
+            try w.insert((start..<end).map { i in (id: UInt64(i), vector: Array(all[i * dims..<(i + 1) * dims])) })
+            try w.flush()
+        }
+        start = end
+        if n >= 200_000 && start % 100_000 == 0 {
+            FileHandle.standardError.write("  \(start) inserted, \(String(format: "%.0f", now() - t0)) s\n".data(using: .utf8)!)
+        }
+    }
+    let seconds = now() - t0
+    var ru = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &ru)
+    let cpu = Double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + Double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6
+    let used = try env.usedBytes()
+    // The live file keeps pages freed by earlier transactions (LMDB reuses them later); a compacting copy shows
+    // the bytes the index itself needs.
+    let compact = folder + ".compact"
+    try? FileManager.default.removeItem(atPath: compact)
+    try FileManager.default.createDirectory(atPath: compact, withIntermediateDirectories: true)
+    try env.copy(to: compact, compact: true)
+    let compactBytes = (try FileManager.default.attributesOfItem(atPath: compact + "/data.mdb")[.size] as? Int) ?? 0
+    try? FileManager.default.removeItem(atPath: compact)
+    print("{\"build_s\": \(seconds), \"build_cpu_s\": \(cpu), \"n\": \(n), \"used_bytes\": \(used), \"compact_bytes\": \(compactBytes), \"bytes_per_vector\": \(Double(compactBytes) / Double(n)), \"bytes_per_vector_uncompacted\": \(Double(used) / Double(n)), \"max_rss_mb\": \(peakRSSMegabytes())}")
+
+case "sweep":
+    let (env, table) = try openEnvironment(args[2], readOnly: true)
+    let dims = Int(args[4])!
+    let queries = readFloats(args[3])
+    let nq = queries.count / dims
+    let k = Int(args[6])!
+    let truthData = FileManager.default.contents(atPath: args[5])!
+    let truth: [Int32] = truthData.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+    let efs = args[7].split(separator: ",").map { Int($0)! }
+    let repeats = Int(args[8])!
+    let index = HNSWIndex(table: table, collection: 1, dimensions: dims)
+    let qs = (0..<nq).map { Array(queries[$0 * dims..<($0 + 1) * dims]) }
+    let scratch = SearchScratch()
+    // Warm-up pass, untimed: faults the map's pages into this process (the page cache is warm already).
+    try env.read { txn in for q in qs { _ = try index.search(q, k: k, ef: 40, in: txn, scratch: scratch) } }
+    for ef in efs {
+        var times: [Double] = []
+        var cpuTimes: [Double] = []
+        var hits = 0
+        for r in 0..<repeats {
+            // One read transaction per repeat: the block table is resolved once per transaction.
+            try env.read { txn in
+                var found = 0
+                let t0 = now()
+                let c0 = cpuNow()
+                for (qi, q) in qs.enumerated() {
+                    let res = try index.search(q, k: k, ef: ef, in: txn, scratch: scratch)
+                    if r == 0 {
+                        let t = truth[qi * k..<(qi + 1) * k]
+                        for h in res where t.contains(Int32(h.id)) { found += 1 }
+                    }
+                }
+                times.append(now() - t0)
+                cpuTimes.append(cpuNow() - c0)
+                if r == 0 { hits = found }
+            }
+        }
+        times.sort()
+        cpuTimes.sort()
+        let median = times[times.count / 2]
+        let cpuMedian = cpuTimes[cpuTimes.count / 2]
+        print("{\"ef\": \(ef), \"recall_at_10\": \(Double(hits) / Double(nq * k)), \"qps\": \(Double(nq) / median), \"qps_cpu\": \(Double(nq) / cpuMedian), \"runs_s\": \(times)}")
+    }
+    // Per-query read transactions (as a server would do): cost of resolving blocks in each new transaction.
+    let t0 = now()
+    for q in qs { _ = try env.read { txn in try index.search(q, k: k, ef: 40, in: txn, scratch: scratch) } }
+    print("{\"ef\": 40, \"txn_per_query_qps\": \(Double(nq) / (now() - t0))}")
+
+case "query":
+    let (env, table) = try openEnvironment(args[2], readOnly: true)
+    let dims = Int(args[4])!
+    let q = readFloats(args[3])
+    let index = HNSWIndex(table: table, collection: 1, dimensions: dims)
+    let res = try env.read { txn in try index.search(Array(q.prefix(dims)), k: 10, ef: 40, in: txn) }
+    print(res.first.map { "\($0.id) \($0.score)" } ?? "none")
+
+default:
+    print("usage: ann-bench build|sweep|query …")
+    exit(2)
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env python3
+"""Renders bench/out/ann-<n>.json (written by run.py) as the markdown table of bench/RESULTS.md, section ANN."""
+import json, sys
+
+r = json.load(open(sys.argv[1]))
+h, o = r.get("hnswlib"), r["vecdb"]
+print(f"- data: {r['n']:,} × {r['dims']} synthetic clustered unit vectors, {r['queries']:,} queries, M={r['M']}, efConstruction={r['efConstruction']}")
+print(f"- machine: {r['machine']}, {r['cores']} cores (shared); load average before {r['load_before'][0]:.1f}, after {r['load_after'][0]:.1f}")
+print()
+print("| ef | recall@10 hnswlib | recall@10 vecdb | QPS hnswlib | QPS vecdb | ratio | ratio (CPU time) |")
+print("|---:|---:|---:|---:|---:|---:|---:|")
+for hs, os_ in zip(h["sweep"], o["sweep"]):
+    print(f"| {hs['ef']} | {hs['recall_at_10']:.4f} | {os_['recall_at_10']:.4f} | {hs['qps']:,.0f} | {os_['qps']:,.0f} | "
+          f"{os_['qps'] / hs['qps']:.2f}× | {os_['qps_cpu'] / hs['qps_cpu']:.2f}× |")
+print()
+print("| | hnswlib | vecdb | ratio |")
+print("|---|---:|---:|---:|")
+print(f"| build, wall (s) | {h['build_s']:.1f} | {o['build_s']:.1f} | {o['build_s'] / h['build_s']:.2f}× |")
+print(f"| build, CPU (s) | {h['build_cpu_s']:.1f} | {o['build_cpu_s']:.1f} | {o['build_cpu_s'] / h['build_cpu_s']:.2f}× |")
+print(f"| bytes per vector on disk | {h['bytes_per_vector']:.0f} | {o['bytes_per_vector']:.0f} (compacted copy; live file {o['bytes_per_vector_uncompacted']:.0f}) | {o['bytes_per_vector'] / h['bytes_per_vector']:.2f}× |")
+print(f"| open + first query, exec to printed result (ms, median of 7) | {h['open_first_query_ms']:.0f} (of which Python + imports {h['python_import_only_ms']:.0f}) | {o['open_first_query_ms']:.1f} | |")
+print(f"| vecdb QPS at ef=40 with a new read transaction per query | | {o['txn_per_query_qps_ef40']:,.0f} | |")
+print(f"| vecdb build peak RSS (MB) | | {o['max_rss_mb']:.0f} | |")

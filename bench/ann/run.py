@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""ANN benchmark: vecdb's HNSWIndex (Swift, LMDB) against hnswlib, side by side in one run.
+
+Usage (from the repository root, after `swift build -c release --product ann-bench`):
+    bench/.venv/bin/python bench/ann/run.py [--n 50000] [--queries 1000] [--repeats 5] [--skip-hnswlib]
+
+Data: synthetic clustered unit vectors (384-d, seeded) written to bench/out/ as raw float32, read by both peers;
+exact top-10 by inner product (numpy) is the ground truth. Both peers: M=16, efConstruction=200, one thread.
+Prints a JSON summary and writes bench/out/ann-<n>.json.
+"""
+import argparse, json, os, platform, statistics, subprocess, sys, time
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, "bench", "out")
+BIN = os.path.join(ROOT, ".build", "release", "ann-bench")
+EFS = [10, 20, 40, 80, 160, 320]
+
+
+def clustered(n, dims, rng, clusters=256, latent=48, spread=0.15, noise=0.03):
+    """Clusters with low intrinsic dimension, like sentence embeddings: centre + latent subspace + noise."""
+    centres = rng.standard_normal((clusters, dims)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    bases = (rng.standard_normal((clusters, latent, dims)) / np.sqrt(dims)).astype(np.float32)
+    out = np.empty((n, dims), dtype=np.float32)
+    label = rng.integers(0, clusters, n)
+    for s in range(0, n, 50_000):
+        e = min(s + 50_000, n)
+        z = (rng.standard_normal((e - s, latent)) * spread).astype(np.float32)
+        v = centres[label[s:e]] + np.einsum("nl,nld->nd", z, bases[label[s:e]])
+        v += (rng.standard_normal((e - s, dims)) * noise).astype(np.float32)
+        out[s:e] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return out
+
+
+def exact_top(base, queries, k):
+    top = np.empty((len(queries), k), dtype=np.int32)
+    for s in range(0, len(queries), 100):
+        scores = queries[s:s + 100] @ base.T
+        idx = np.argpartition(-scores, k, axis=1)[:, :k]
+        order = np.argsort(-np.take_along_axis(scores, idx, 1), axis=1)
+        top[s:s + 100] = np.take_along_axis(idx, order, 1)
+    return top
+
+
+def recall(found, truth):
+    return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)]))
+
+
+def timed_exec(cmd, runs):
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times, out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=50_000)
+    ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--dims", type=int, default=384)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--skip-hnswlib", action="store_true")
+    ap.add_argument("--no-sweep", action="store_true", help="build, size, open time only (for 1M)")
+    a = ap.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+    tag = f"{a.n}"
+    base_path, q_path, t_path = (os.path.join(OUT, f"ann-{tag}.{x}") for x in ("base.f32", "queries.f32", "truth.i32"))
+    # Queries come from the same clusters as the base: drawn together, then split.
+    both = clustered(a.n + a.queries, a.dims, np.random.default_rng(20240611))
+    base, queries = both[:a.n], both[a.n:]
+    base.tofile(base_path)
+    queries.tofile(q_path)
+    q1_path = os.path.join(OUT, f"ann-{tag}.q1.f32")
+    queries[:1].tofile(q1_path)
+    truth = exact_top(base, queries, 10)
+    truth.tofile(t_path)
+    res = {"n": a.n, "dims": a.dims, "queries": a.queries, "M": 16, "efConstruction": 200,
+           "machine": subprocess.run("lscpu | grep 'Model name' | sed 's/.*: *//'", shell=True, capture_output=True, text=True).stdout.strip(),
+           "cores": os.cpu_count(), "load_before": os.getloadavg()}
+
+    if not a.skip_hnswlib:
+        import hnswlib
+        p = hnswlib.Index(space="ip", dim=a.dims)
+        t0, c0 = time.perf_counter(), time.process_time()
+        p.init_index(max_elements=a.n, M=16, ef_construction=200, random_seed=100)
+        p.set_num_threads(1)
+        p.add_items(base, np.arange(a.n), num_threads=1)
+        build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+        ipath = os.path.join(OUT, f"ann-{tag}.hnswlib")
+        p.save_index(ipath)
+        h = {"version": getattr(hnswlib, "__version__", "0.8.0"), "build_s": build, "build_cpu_s": build_cpu, "bytes_per_vector": os.path.getsize(ipath) / a.n, "sweep": []}
+        res["hnswlib"] = h
+        code = ("import hnswlib, numpy as np; p = hnswlib.Index(space='ip', dim=%d); p.load_index(%r); p.set_ef(40); "
+                "q = np.fromfile(%r, dtype=np.float32); l, d = p.knn_query(q, k=10); print(l[0][0], 1 - d[0][0])") % (a.dims, ipath, q1_path)
+        med, times, out = timed_exec([sys.executable, "-c", code], 7)
+        h["open_first_query_ms"] = med * 1000
+        h["open_first_query_runs_ms"] = [t * 1000 for t in times]
+        # Python start + numpy/hnswlib import alone, to separate interpreter cost from the index's.
+        med0, _, _ = timed_exec([sys.executable, "-c", "import hnswlib, numpy"], 7)
+        h["python_import_only_ms"] = med0 * 1000
+
+    env = os.path.join(OUT, f"ann-{tag}.vecdb")
+    out = subprocess.run([BIN, "build", base_path, str(a.dims), env, "16", "200", str(a.batch)], check=True, capture_output=True, text=True).stdout
+    ours = json.loads(out.strip().splitlines()[-1])
+    ours["sweep"] = []
+    # Sweeps interleaved, round by round (hnswlib all efs, then ours all efs), so both peers see the same load on
+    # this shared 2-core machine; each number is the median over the rounds.
+    hruns = {ef: [] for ef in EFS}
+    hcpu = {ef: [] for ef in EFS}
+    hfound = {}
+    oruns = {ef: [] for ef in EFS}
+    ocpu = {ef: [] for ef in EFS}
+    orecall = {}
+    for rnd in range(0 if a.no_sweep else a.repeats):
+        if not a.skip_hnswlib:
+            for ef in EFS:
+                p.set_ef(ef)
+                t0, c0 = time.perf_counter(), time.thread_time()
+                labels = [p.knn_query(q, k=10, num_threads=1)[0][0] for q in queries]
+                hruns[ef].append(time.perf_counter() - t0)
+                hcpu[ef].append(time.thread_time() - c0)
+                hfound.setdefault(ef, labels)
+        out = subprocess.run([BIN, "sweep", env, q_path, str(a.dims), t_path, "10", ",".join(map(str, EFS)), "1"],
+                             check=True, capture_output=True, text=True).stdout
+        for line in out.strip().splitlines():
+            j = json.loads(line)
+            if "txn_per_query_qps" in j:
+                ours.setdefault("txn_per_query_qps_ef40_runs", []).append(j["txn_per_query_qps"])
+            else:
+                oruns[j["ef"]].append(a.queries / j["qps"])
+                ocpu[j["ef"]].append(a.queries / j["qps_cpu"])
+                orecall[j["ef"]] = j["recall_at_10"]
+    if not a.no_sweep:
+        for ef in EFS:
+            ours["sweep"].append({"ef": ef, "recall_at_10": orecall[ef], "qps": a.queries / statistics.median(oruns[ef]),
+                                  "qps_cpu": a.queries / statistics.median(ocpu[ef]), "runs_s": oruns[ef]})
+            if not a.skip_hnswlib:
+                res["hnswlib"]["sweep"].append({"ef": ef, "recall_at_10": recall(hfound[ef], truth),
+                                                "qps": a.queries / statistics.median(hruns[ef]),
+                                                "qps_cpu": a.queries / statistics.median(hcpu[ef]), "runs_s": hruns[ef]})
+        ours["txn_per_query_qps_ef40"] = statistics.median(ours["txn_per_query_qps_ef40_runs"])
+    med, times, out = timed_exec([BIN, "query", env, q1_path, str(a.dims)], 7)
+    ours["open_first_query_ms"] = med * 1000
+    ours["open_first_query_runs_ms"] = [t * 1000 for t in times]
+    ours["first_result"] = out
+    res["vecdb"] = ours
+    res["load_after"] = os.getloadavg()
+
+    if "hnswlib" in res:
+        del p
+        h = res["hnswlib"]
+        res["ratios"] = {
+            "build_time": ours["build_s"] / h["build_s"],
+            "bytes_per_vector": ours["bytes_per_vector"] / h["bytes_per_vector"],
+            "build_cpu": ours["build_cpu_s"] / h["build_cpu_s"],
+            "qps_by_ef": {s["ef"]: s["qps"] / t["qps"] for s, t in zip(ours["sweep"], h["sweep"])},
+            "qps_cpu_by_ef": {s["ef"]: s["qps_cpu"] / t["qps_cpu"] for s, t in zip(ours["sweep"], h["sweep"])},
+        }
+    with open(os.path.join(OUT, f"ann-{tag}.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    print(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main()
