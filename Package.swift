@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "VecDB", dependencies: ["LMDB", "Index", "Embedder", "BLAS"], swiftSettings: cpuSettings),
         .executableTarget(
             name: "vecdb-cli",
-            dependencies: ["VecDB", "BLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["VecDB", "BLAS", "Index", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuSettings
         ),
         .executableTarget(name: "embed-bench", dependencies: ["Embedder", "BLAS"], path: "bench/embed/Sources",

@@ -1,11 +1,14 @@
 import Foundation
+import Index
 import LMDB
 
 extension VectorDatabase {
     /// Verifies the database's invariants in one snapshot and returns every violation found (empty when sound):
     /// known format version; every document decodes and its key entry points back at it; every key entry points at
     /// a document; every vector belongs to a known collection and a stored document, has the collection's length
-    /// and unit norm; each collection's count equals its vectors; id counters are past every id in use.
+    /// and unit norm; each collection's count equals its vectors; id counters are past every id in use; each HNSW
+    /// index is a sound graph (no link to a missing node, degree bounds, a live entry point on the top layer) holding
+    /// exactly the collection's vectors.
     public func check() throws -> [String] {
         try environment.read { txn in
             var problems: [String] = []
@@ -84,6 +87,21 @@ extension VectorDatabase {
                 .flatMap { Layout.readLittleEndian($0, as: UInt64.self) } ?? 0
             for collection in collections where UInt64(collection.id) >= nextCollection {
                 problems.append("collections: '\(collection.name)' id \(collection.id) is not below next_collection_id \(nextCollection)")
+            }
+            for collection in collections {
+                let index = HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
+                guard collection.index != nil else {
+                    if try index.metadata(in: txn) != nil { problems.append("hnsw: '\(collection.name)' has an index it does not declare") }
+                    continue
+                }
+                guard let metadata = try index.metadata(in: txn) else {
+                    problems.append("hnsw: '\(collection.name)' declares an index that does not exist")
+                    continue
+                }
+                if metadata.count != collection.count {
+                    problems.append("hnsw: '\(collection.name)' index holds \(metadata.count) vectors, the collection \(collection.count)")
+                }
+                problems += try index.checkInvariants(in: txn).map { "hnsw: '\(collection.name)': \($0)" }
             }
             return problems
         }

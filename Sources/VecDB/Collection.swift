@@ -1,3 +1,5 @@
+import Index
+
 /// One vector space over the documents: which model made its vectors, and how.
 ///
 /// Stored as JSON under its name in the `collections` database. Two ingests may add to the same collection only
@@ -23,4 +25,7 @@ public struct Collection: Codable, Sendable, Equatable {
     public var metric: String
     /// Documents with a vector in this collection.
     public var count: Int
+    /// The HNSW index's parameters, or nil for a collection searched by exact scan only (e.g. 49,152-dimensional
+    /// logits).
+    public var index: HNSWParameters?
 }

@@ -1,5 +1,6 @@
 import Embedder
 import Foundation
+import Index
 import LMDB
 
 /// What an ingest did, reported at the end (and, up to its batch, after every commit).
@@ -74,6 +75,7 @@ extension VectorDatabase {
             for (index, text) in needed.enumerated() { vectors[Array(text.utf8)] = computed.map { $0[index] } }
             let transactionID = try writeCheckingSpace { txn -> Int in
                 var all = try collections(in: txn)
+                var updates = IndexUpdates()
                 var targets: [Int] = []
                 for space in embedder.spaces {
                     let collection = try self.collection(for: space, of: embedder.reference, create: true, in: txn)!
@@ -85,7 +87,7 @@ extension VectorDatabase {
                     }
                 }
                 for record in batch {
-                    try apply(record, targets: targets, collections: &all, summary: &summary, in: txn) { text in
+                    try apply(record, targets: targets, collections: &all, updates: &updates, summary: &summary, in: txn) { text in
                         if let embeddings = vectors[Array(text.utf8)] { return embeddings }
                         // Another writer removed a vector between planning and this transaction.
                         let embeddings = try embedder.embed([text]).map { $0[0] }
@@ -93,6 +95,7 @@ extension VectorDatabase {
                         return embeddings
                     }
                 }
+                try updates.apply(to: all, table: tables.hnsw, in: txn)
                 try save(all, in: txn)
                 return txn.id
             }
@@ -114,12 +117,28 @@ extension VectorDatabase {
             return existing
         }
         guard create else { return nil }
+        return try createCollection(
+            name: space.collection, model: reference.given, weightsSHA256: reference.weightsSHA256, dimensions: space.dimensions,
+            pooling: space.pooling, prompt: space.prompt, maxTokens: space.maxTokens, in: txn)
+    }
+
+    /// Vectors longer than this are searched exactly, without an index: an HNSW graph over 49,152-dimensional
+    /// logits would cost 200 KB per node and gain little over a scan of the few thousand such vectors a user keeps.
+    public static let largestIndexedDimensions = 4096
+
+    /// A new collection record (saved by the caller) with an empty HNSW index when its vectors are short enough.
+    func createCollection(name: String, model: String, weightsSHA256: String, dimensions: Int, pooling: String,
+                          prompt: String, maxTokens: Int, index: HNSWParameters? = HNSWParameters(),
+                          in txn: Transaction) throws -> Collection {
         let id = try takeNext(Layout.nextCollectionKey, in: txn)
         guard id < UInt64(UInt32.max) else { throw VecDBError("too many collections") }
+        let parameters = dimensions <= VectorDatabase.largestIndexedDimensions ? index : nil
+        if let parameters {
+            try HNSWIndex.create(table: tables.hnsw, collection: UInt32(id), dimensions: dimensions, parameters: parameters, in: txn)
+        }
         return Collection(
-            id: UInt32(id), name: space.collection, model: reference.given, weightsSHA256: reference.weightsSHA256,
-            dimensions: space.dimensions, pooling: space.pooling, prompt: space.prompt, maxTokens: space.maxTokens,
-            metric: "cosine", count: 0)
+            id: UInt32(id), name: name, model: model, weightsSHA256: weightsSHA256, dimensions: dimensions,
+            pooling: pooling, prompt: prompt, maxTokens: maxTokens, metric: "cosine", count: 0, index: parameters)
     }
 
     /// Vectors made another way would be meaningless in this space: refuse them.
@@ -162,8 +181,8 @@ extension VectorDatabase {
 
     /// Stores one record: its document once, and its vector in each collection of `targets` that lacks it.
     private func apply(
-        _ record: IngestRecord, targets: [Int], collections: inout [Collection], summary: inout IngestSummary,
-        in txn: Transaction, vectors: (String) throws -> [Embedding]
+        _ record: IngestRecord, targets: [Int], collections: inout [Collection], updates: inout IndexUpdates,
+        summary: inout IngestSummary, in txn: Transaction, vectors: (String) throws -> [Embedding]
     ) throws {
         /// Puts the missing vectors of document `id`; returns how many were missing.
         func fillVectors(_ id: UInt64) throws -> Int {
@@ -178,6 +197,7 @@ extension VectorDatabase {
                 }
                 try txn.put(tables.vectors, key: key, bytesOf: embeddings![space].vector)
                 collections[index].count += 1
+                updates.inserted(id, vector: embeddings![space].vector, into: collections[index])
                 added += 1
             }
             return added
@@ -203,7 +223,7 @@ extension VectorDatabase {
         summary.updated += 1
         if !sameText {
             // New text: the vectors of every space describe the old text, so all go.
-            try removeVectors(of: id, from: &collections, in: txn)
+            try removeVectors(of: id, from: &collections, updates: &updates, in: txn)
         }
         _ = try fillVectors(id)
     }

@@ -14,7 +14,9 @@ enum Layout {
     static let keysName = "keys"
     static let collectionsName = "collections"
     static let vectorsName = "vectors"
-    static let allNames = [metaName, documentsName, keysName, collectionsName, vectorsName]
+    /// Every collection's HNSW index (docs/INDEX.md), keys prefixed by the collection id.
+    static let hnswName = "hnsw"
+    static let allNames = [metaName, documentsName, keysName, collectionsName, vectorsName, hnswName]
 
     static let formatKey = Array("format".utf8)
     static let nextDocumentKey = Array("next_document_id".utf8)
@@ -54,4 +56,5 @@ struct Tables {
     let keys: Database
     let collections: Database
     let vectors: Database
+    let hnsw: Database
 }

@@ -14,16 +14,39 @@ public struct SearchResults: Sendable {
     public var hits: [SearchHit]
     /// LMDB transaction id of the snapshot searched.
     public var snapshot: Int
-    /// Vectors compared.
+    /// Vectors compared by the exact scan (0 for an index search).
     public var scanned: Int
+    /// How the results were found.
+    public var mode: SearchMode
+}
+
+/// How a search finds its results.
+public enum SearchMode: Sendable, Equatable {
+    /// Compare the query with every vector of the collection.
+    case exact
+    /// Search the collection's HNSW index with `ef` candidates (at least k).
+    case index(ef: Int)
+    /// The index once the collection has `VectorDatabase.indexThreshold` vectors (ef = `defaultEf`), else exact.
+    case automatic
+
+    /// Candidates an index search keeps by default: recall@10 ≥ 0.95 on the test sets at this ef (bench/RESULTS.md).
+    public static let defaultEf = 100
+
+    public var name: String {
+        switch self {
+        case .exact: return "exact"
+        case .index(let ef): return "hnsw(ef=\(ef))"
+        case .automatic: return "automatic"
+        }
+    }
 }
 
 extension VectorDatabase {
-    /// The `k` documents whose vectors in `collection` are most similar to `query` (a unit vector), by exact scan.
-    ///
-    /// The scan reads every vector of the collection in place from the memory map — one contiguous key range —
-    /// within one read transaction, so results and documents come from the same snapshot.
-    public func searchExact(collection name: String, query: [Float], k: Int) throws -> SearchResults {
+    /// Collections smaller than this are scanned: a scan of 10,000 384-d vectors takes about a millisecond and is exact.
+    public static let indexThreshold = 10_000
+
+    /// The `k` documents of collection `name` most similar to `query` (a unit vector), found as `mode` says.
+    public func search(collection name: String, query: [Float], k: Int, mode: SearchMode = .automatic) throws -> SearchResults {
         try environment.read { txn in
             guard let collection = try collections(in: txn).first(where: { $0.name == name }) else {
                 throw VecDBError("no collection '\(name)' in \(path)")
@@ -31,31 +54,59 @@ extension VectorDatabase {
             guard query.count == collection.dimensions else {
                 throw VecDBError("query vector has \(query.count) dimensions; collection '\(name)' has \(collection.dimensions)")
             }
-            var best = TopK(k: k)
-            var scanned = 0
-            let prefix = Layout.vectorPrefix(collection: collection.id)
-            let byteCount = collection.dimensions * MemoryLayout<Float>.size
-            try query.withUnsafeBytes { q in
-                try txn.forEach(tables.vectors, from: prefix) { key, value in
-                    guard key.count == 12, key.starts(with: prefix) else { return false }
-                    guard value.count == byteCount else {
-                        throw VecDBError("vector of document \(Layout.documentID(fromKey: UnsafeRawBufferPointer(rebasing: key[4...]))) "
-                            + "in '\(name)' has \(value.count) bytes, expected \(byteCount); run `vecdb check`")
+            var resolved = mode
+            if mode == .automatic {
+                resolved = collection.index != nil && collection.count >= VectorDatabase.indexThreshold
+                    ? .index(ef: max(SearchMode.defaultEf, k)) : .exact
+            }
+            switch resolved {
+            case .index(let ef):
+                guard collection.index != nil else {
+                    throw VecDBError("collection '\(name)' has no index (\(collection.dimensions)-dimensional vectors are searched exactly); "
+                        + "search it without --ef")
+                }
+                let found = try HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
+                    .search(query, k: k, ef: max(ef, k), in: txn)
+                let hits = try found.map { entry -> SearchHit in
+                    guard let document = try document(id: entry.id, in: txn) else {
+                        throw VecDBError("the index of '\(name)' has a node for missing document \(entry.id); run `vecdb check`")
                     }
-                    let score = Distance.dot(value.baseAddress!, q.baseAddress!, count: collection.dimensions)
-                    best.offer(id: Layout.documentID(fromKey: UnsafeRawBufferPointer(rebasing: key[4...])), score: score)
-                    scanned += 1
-                    return true
+                    return SearchHit(document: document, score: entry.score)
                 }
+                return SearchResults(hits: hits, snapshot: txn.id, scanned: 0, mode: .index(ef: max(ef, k)))
+            case .exact, .automatic:
+                return try scan(collection, query: query, k: k, in: txn)
             }
-            let hits = try best.sorted().map { entry -> SearchHit in
-                guard let document = try document(id: entry.id, in: txn) else {
-                    throw VecDBError("collection '\(name)' has a vector for missing document \(entry.id); run `vecdb check`")
-                }
-                return SearchHit(document: document, score: entry.score)
-            }
-            return SearchResults(hits: hits, snapshot: txn.id, scanned: scanned)
         }
+    }
+
+    /// Exact search: every vector of the collection, read in place from the memory map — one contiguous key range.
+    private func scan(_ collection: Collection, query: [Float], k: Int, in txn: Transaction) throws -> SearchResults {
+        let name = collection.name
+        var best = TopK(k: k)
+        var scanned = 0
+        let prefix = Layout.vectorPrefix(collection: collection.id)
+        let byteCount = collection.dimensions * MemoryLayout<Float>.size
+        try query.withUnsafeBytes { q in
+            try txn.forEach(tables.vectors, from: prefix) { key, value in
+                guard key.count == 12, key.starts(with: prefix) else { return false }
+                guard value.count == byteCount else {
+                    throw VecDBError("vector of document \(Layout.documentID(fromKey: UnsafeRawBufferPointer(rebasing: key[4...]))) "
+                        + "in '\(name)' has \(value.count) bytes, expected \(byteCount); run `vecdb check`")
+                }
+                let score = Distance.dot(value.baseAddress!, q.baseAddress!, count: collection.dimensions)
+                best.offer(id: Layout.documentID(fromKey: UnsafeRawBufferPointer(rebasing: key[4...])), score: score)
+                scanned += 1
+                return true
+            }
+        }
+        let hits = try best.sorted().map { entry -> SearchHit in
+            guard let document = try document(id: entry.id, in: txn) else {
+                throw VecDBError("collection '\(name)' has a vector for missing document \(entry.id); run `vecdb check`")
+            }
+            return SearchHit(document: document, score: entry.score)
+        }
+        return SearchResults(hits: hits, snapshot: txn.id, scanned: scanned, mode: .exact)
     }
 }
 
@@ -109,7 +160,8 @@ struct TopK {
 extension VectorDatabase {
     /// Embeds `text` in space `space` of `embedder` and returns the `k` most similar documents of that space's
     /// collection. Refuses a collection built by other weights or another pooling, prompt or length.
-    public func query(_ text: String, embedder: SpaceEmbedder, space: Int = 0, k: Int) throws -> SearchResults {
+    public func query(_ text: String, embedder: SpaceEmbedder, space: Int = 0, k: Int,
+                      mode: SearchMode = .automatic) throws -> SearchResults {
         let target = embedder.spaces[space]
         try environment.read { txn in
             guard try collection(for: target, of: embedder.reference, create: false, in: txn) != nil else {
@@ -119,6 +171,6 @@ extension VectorDatabase {
             }
         }
         let vector = try embedder.embed([text])[space][0].vector
-        return try searchExact(collection: target.collection, query: vector, k: k)
+        return try search(collection: target.collection, query: vector, k: k, mode: mode)
     }
 }

@@ -73,7 +73,8 @@ public final class VectorDatabase {
                 return db
             }
             return Tables(meta: meta, documents: try required(Layout.documentsName), keys: try required(Layout.keysName),
-                          collections: try required(Layout.collectionsName), vectors: try required(Layout.vectorsName))
+                          collections: try required(Layout.collectionsName), vectors: try required(Layout.vectorsName),
+                          hnsw: try required(Layout.hnswName))
         }
         let existing = try environment.read { txn -> Bool in
             // The unnamed main database lists the named ones: a non-empty one without `meta` is someone else's.
@@ -84,7 +85,7 @@ public final class VectorDatabase {
         let tables = Tables(
             meta: try open(Layout.metaName, create: true)!, documents: try open(Layout.documentsName, create: true)!,
             keys: try open(Layout.keysName, create: true)!, collections: try open(Layout.collectionsName, create: true)!,
-            vectors: try open(Layout.vectorsName, create: true)!)
+            vectors: try open(Layout.vectorsName, create: true)!, hnsw: try open(Layout.hnswName, create: true)!)
         try environment.write { txn in
             if try txn.value(tables.meta, for: Layout.formatKey) == nil {
                 try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.formatVersion))
@@ -131,8 +132,9 @@ public final class VectorDatabase {
     /// with `requireAll`, an unknown id throws and nothing is deleted.
     @discardableResult
     public func delete(ids: [UInt64], requireAll: Bool = false) throws -> [UInt64] {
-        try environment.write { txn in
+        try writeCheckingSpace { txn in
             var collections = try self.collections(in: txn)
+            var updates = IndexUpdates()
             var deleted: [UInt64] = []
             for id in ids {
                 guard let document = try document(id: id, in: txn) else {
@@ -141,19 +143,22 @@ public final class VectorDatabase {
                 }
                 try txn.delete(tables.documents, key: Layout.documentKey(id))
                 try txn.delete(tables.keys, key: document.dedupKey)
-                try removeVectors(of: id, from: &collections, in: txn)
+                try removeVectors(of: id, from: &collections, updates: &updates, in: txn)
                 deleted.append(id)
             }
+            try updates.apply(to: collections, table: tables.hnsw, in: txn)
             try save(collections, in: txn)
             return deleted
         }
     }
 
-    /// Removes document `id`'s vector from each collection that has one, keeping the counts right.
-    func removeVectors(of id: UInt64, from collections: inout [Collection], in txn: Transaction) throws {
+    /// Removes document `id`'s vector from each collection that has one, keeping the counts right and noting the
+    /// index removals.
+    func removeVectors(of id: UInt64, from collections: inout [Collection], updates: inout IndexUpdates, in txn: Transaction) throws {
         for index in collections.indices
         where try txn.delete(tables.vectors, key: Layout.vectorKey(collection: collections[index].id, document: id)) {
             collections[index].count -= 1
+            updates.removed(id, from: collections[index])
         }
     }
 

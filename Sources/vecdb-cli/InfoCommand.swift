@@ -37,9 +37,16 @@ struct InfoCommand: ParsableCommand {
                 "path": db.path, "documents": documents, "bytes_used": bytes.used, "bytes_file": bytes.file,
                 "snapshot": try db.snapshotID(), "blas": blas,
                 "collections": collections.map { c -> [String: Any] in
-                    ["name": c.name, "model": c.model, "weights_sha256": c.weightsSHA256, "dimensions": c.dimensions,
-                     "pooling": c.pooling, "prompt": c.prompt, "max_tokens": c.maxTokens, "metric": c.metric,
-                     "count": c.count]
+                    var object: [String: Any] = [
+                        "name": c.name, "model": c.model, "weights_sha256": c.weightsSHA256, "dimensions": c.dimensions,
+                        "pooling": c.pooling, "prompt": c.prompt, "max_tokens": c.maxTokens, "metric": c.metric,
+                        "count": c.count,
+                    ]
+                    if let index = c.index, let meta = try? db.indexMetadata(collection: c.name) {
+                        object["index"] = ["kind": "hnsw", "M": index.M, "ef_construction": index.efConstruction,
+                                           "count": meta.count, "deleted": meta.deletedCount, "max_level": meta.maxLevel]
+                    }
+                    return object
                 },
             ] as [String: Any])
             return
@@ -58,6 +65,12 @@ struct InfoCommand: ParsableCommand {
             print("collection \(c.name): \(c.count) vectors × \(c.dimensions) dims, model \(c.model) "
                 + "(weights sha256 \(c.weightsSHA256.prefix(12))…), pooling \(c.pooling), prompt \(c.prompt), "
                 + "max \(c.maxTokens) tokens, \(c.metric)")
+            if let index = c.index, let meta = try db.indexMetadata(collection: c.name) {
+                print("           index HNSW M \(index.M), efConstruction \(index.efConstruction): \(meta.count) nodes, "
+                    + "\(meta.deletedCount) deleted, \(meta.maxLevel + 1) layers; queries use it from \(VectorDatabase.indexThreshold) vectors")
+            } else {
+                print("           no index: searched exactly")
+            }
         }
     }
 }

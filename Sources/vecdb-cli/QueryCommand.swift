@@ -7,8 +7,10 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Find the stored documents most similar to a text.",
         discussion: """
-            Embeds the text with the collection's model and ranks documents by cosine similarity. Results come \
-            from one committed snapshot (its LMDB transaction id is "snapshot" in --json output).
+            Embeds the text with the collection's model and ranks documents by cosine similarity. Collections of \
+            10,000 vectors or more are searched through their HNSW index (ef 100), smaller ones by exact scan; \
+            --exact and --ef choose. Results come from one committed snapshot (its LMDB transaction id is \
+            "snapshot" in --json output).
 
             Examples:
               vecdb query "What is GPU?"
@@ -32,11 +34,22 @@ struct QueryCommand: ParsableCommand {
             + "Shows each top-k list with every document's rank under the other models.", valueName: "models"))
     var models: String?
 
+    @Flag(help: "Scan every vector instead of searching the index.")
+    var exact = false
+
+    @Option(help: ArgumentHelp("Search the HNSW index with this many candidates (at least k), whatever the collection's size.",
+                               valueName: "n"))
+    var ef: Int?
+
     @Flag(help: "Print {\"results\": [{\"id\", \"text\", \"score\", ...}]} as JSON.")
     var json = false
 
+    var mode: SearchMode { exact ? .exact : ef.map { .index(ef: $0) } ?? .automatic }
+
     func validate() throws {
         guard k > 0 else { throw ValidationError("-k must be positive") }
+        guard !(exact && ef != nil) else { throw ValidationError("--exact and --ef exclude each other") }
+        guard ef.map({ $0 > 0 }) ?? true else { throw ValidationError("--ef must be positive") }
     }
 
     func run() throws {
@@ -45,7 +58,7 @@ struct QueryCommand: ParsableCommand {
             return try compare(db, specs: models.split(separator: ",").map { String($0) })
         }
         let embedder = try modelOptions.singleSpaceEmbedder()
-        let results = try db.query(text, embedder: embedder, k: k)
+        let results = try db.query(text, embedder: embedder, k: k, mode: mode)
         if json {
             let hits = results.hits.map { hit -> [String: Any] in
                 var object: [String: Any] = ["id": hit.document.id, "text": hit.document.text, "score": Double(hit.score)]
@@ -58,7 +71,7 @@ struct QueryCommand: ParsableCommand {
             }
             printJSONLine([
                 "results": hits, "collection": embedder.spaces[0].collection,
-                "snapshot": results.snapshot, "search": "exact", "scanned": results.scanned,
+                "snapshot": results.snapshot, "search": results.mode.name, "scanned": results.scanned,
             ] as [String: Any])
             return
         }
@@ -80,7 +93,7 @@ struct QueryCommand: ParsableCommand {
             let options = EmbeddingOptions(poolings: parts.count > 1 ? [parts[1]] : nil, prompts: parts.count > 2 ? [parts[2]] : nil)
             let embedder = try SpaceEmbedder(try ModelReference(parts[0]), options: options)
             let all = try db.collection(named: embedder.spaces[0].collection)?.count ?? 0
-            rankings.append(try db.query(text, embedder: embedder, k: max(all, 1)).hits)
+            rankings.append(try db.query(text, embedder: embedder, k: max(all, 1), mode: .exact).hits)
             names.append(embedder.spaces[0].collection)
         }
         let ranks = rankings.map { hits in

@@ -158,11 +158,11 @@ final class MapSizeTests: XCTestCase {
         let input = folder.appendingPathComponent("notes.txt")
         try Data((syntheticSentences(3_000, seed: 3).joined(separator: "\n") + "\n").utf8).write(to: input)
         var small = CLI()
-        small.environment["VECDB_MAP_SIZE"] = "\(2 << 20)"
+        small.environment["VECDB_MAP_SIZE"] = "\(8 << 20)"
         let result = try small.run(["ingest", input.path, "--db", db, "--batch-size", "100", "--progress", "json"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
-        XCTAssertTrue(result.stderr.contains("is full: it reached its map size of 2097152 bytes"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("is full: it reached its map size of 8388608 bytes"), result.stderr)
         let commits = result.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }

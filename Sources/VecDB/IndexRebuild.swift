@@ -1,0 +1,48 @@
+import Index
+import LMDB
+
+extension VectorDatabase {
+    /// The HNSW index state of collection `name`, or nil when it is searched exactly.
+    public func indexMetadata(collection name: String) throws -> HNSWMetadata? {
+        try environment.read { txn in
+            guard let collection = try collections(in: txn).first(where: { $0.name == name }) else {
+                throw VecDBError("no collection '\(name)' in \(path)")
+            }
+            return try HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions).metadata(in: txn)
+        }
+    }
+
+    /// Rebuilds collection `name`'s HNSW index from its stored vectors with `parameters`, in one transaction: readers
+    /// keep the old index until it commits. Compacts away the tombstones deletes leave.
+    public func rebuildIndex(collection name: String, parameters: HNSWParameters) throws -> HNSWMetadata {
+        try writeCheckingSpace { txn in
+            var all = try collections(in: txn)
+            guard let position = all.firstIndex(where: { $0.name == name }) else {
+                throw VecDBError("no collection '\(name)' in \(path)")
+            }
+            let collection = all[position]
+            guard collection.dimensions <= VectorDatabase.largestIndexedDimensions else {
+                throw VecDBError("collection '\(name)' has \(collection.dimensions)-dimensional vectors; "
+                    + "vecdb indexes up to \(VectorDatabase.largestIndexedDimensions) and searches longer ones exactly")
+            }
+            try HNSWIndex.drop(table: tables.hnsw, collection: collection.id, in: txn)
+            try HNSWIndex.create(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions,
+                                 parameters: parameters, in: txn)
+            let index = HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
+            var vectors: [(id: UInt64, vector: [Float])] = []
+            let prefix = Layout.vectorPrefix(collection: collection.id)
+            try txn.forEach(tables.vectors, from: prefix) { key, value in
+                guard key.count == 12, key.starts(with: prefix) else { return false }
+                let vector = (0..<collection.dimensions).map { value.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+                vectors.append((Layout.documentID(fromKey: UnsafeRawBufferPointer(rebasing: key[4...])), vector))
+                return true
+            }
+            let writer = try index.writer(in: txn)
+            try writer.insert(vectors)
+            try writer.flush()
+            all[position].index = parameters
+            try save(all, in: txn)
+            return try index.metadata(in: txn)!
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Index
+import VecDB
+import XCTest
+
+/// The HNSW index inside the database: used above the size threshold, kept in step with inserts, replacements and
+/// deletes in the same transactions, and checked by `check()`.
+final class IndexedSearchTests: XCTestCase {
+    /// Seeded clustered unit vectors (SplitMix64 + Box–Muller), so every run builds the same data.
+    private struct ClusteredData {
+        var state: UInt64
+        let centres: [[Float]]
+
+        init(seed: UInt64, clusters: Int, dimensions: Int) {
+            state = seed
+            var centres: [[Float]] = []
+            var generator = SplitMix64(state: seed ^ 0xC0FFEE)
+            for _ in 0..<clusters { centres.append((0..<dimensions).map { _ in generator.gaussian() }) }
+            self.centres = centres
+        }
+
+        mutating func next() -> [Float] {
+            var generator = SplitMix64(state: state)
+            let centre = centres[Int(generator.next() % UInt64(centres.count))]
+            let vector = centre.map { $0 + 0.6 * generator.gaussian() }
+            state = generator.state
+            return vector
+        }
+    }
+
+    private struct SplitMix64 {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+        mutating func gaussian() -> Float {
+            Float((-2 * log(max(uniform(), 1e-300))).squareRoot() * cos(2 * .pi * uniform()))
+        }
+    }
+
+    private func recallAt10(_ db: VectorDatabase, queries: [[Float]], mode: SearchMode) throws -> Double {
+        var found = 0, total = 0
+        for query in queries {
+            let exact = Set(try db.search(collection: "raw", query: query, k: 10, mode: .exact).hits.map(\.document.id))
+            let approximate = try db.search(collection: "raw", query: query, k: 10, mode: mode)
+            found += approximate.hits.filter { exact.contains($0.document.id) }.count
+            total += exact.count
+        }
+        return Double(found) / Double(total)
+    }
+
+    func testIndexAnswersAboveThresholdAndSurvivesDeletingHalf() throws {
+        let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
+        try db.createRawCollection(name: "raw", dimensions: 48)
+        var data = ClusteredData(seed: 42, clusters: 64, dimensions: 48)
+        let count = VectorDatabase.indexThreshold + 2_000
+        var ids: [UInt64] = []
+        for batch in 0..<(count / 2_000) {
+            let items = (0..<2_000).map { i in (id: "v\(batch * 2_000 + i)", text: "vector \(batch * 2_000 + i)", vector: data.next()) }
+            ids += try db.addVectors(collection: "raw", items)
+        }
+        let queries = (0..<100).map { _ in data.next() }
+
+        let automatic = try db.search(collection: "raw", query: queries[0], k: 10)
+        XCTAssertEqual(automatic.mode, .index(ef: SearchMode.defaultEf))
+        XCTAssertGreaterThanOrEqual(try recallAt10(db, queries: queries, mode: .automatic), 0.95)
+        XCTAssertEqual(try db.check(), [])
+
+        // Every other document goes: results leave at once, and the repaired graph keeps its recall.
+        let doomed = ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        XCTAssertEqual(try db.delete(ids: doomed).count, doomed.count)
+        let gone = Set(doomed)
+        for query in queries.prefix(20) {
+            XCTAssertTrue(try db.search(collection: "raw", query: query, k: 10, mode: .index(ef: 64)).hits
+                .allSatisfy { !gone.contains($0.document.id) })
+        }
+        XCTAssertGreaterThanOrEqual(try recallAt10(db, queries: queries, mode: .index(ef: 64)), 0.95)
+        XCTAssertEqual(try db.check(), [])
+        XCTAssertEqual(try db.indexMetadata(collection: "raw")?.count, count - doomed.count)
+
+        let rebuilt = try db.rebuildIndex(collection: "raw", parameters: HNSWParameters(M: 8, efConstruction: 100))
+        XCTAssertEqual(rebuilt.deletedCount, 0)
+        XCTAssertEqual(rebuilt.count, count - doomed.count)
+        XCTAssertEqual(try db.collection(named: "raw")?.index?.M, 8)
+        XCTAssertEqual(try db.check(), [])
+    }
+
+    func testReplacedVectorIsReplacedInTheIndex() throws {
+        let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
+        try db.createRawCollection(name: "raw", dimensions: 8)
+        var data = ClusteredData(seed: 7, clusters: 4, dimensions: 8)
+        let items = (0..<200).map { i in (id: "v\(i)", text: "vector \(i)", vector: data.next()) }
+        try db.addVectors(collection: "raw", items)
+        let old = items[17].vector
+        let opposite = old.map { -$0 }
+        try db.addVectors(collection: "raw", [(id: "v17", text: "vector 17, moved", vector: opposite)])
+        let nearOld = try db.search(collection: "raw", query: old, k: 1, mode: .index(ef: 50)).hits[0]
+        XCTAssertNotEqual(nearOld.document.externalID, "v17")
+        let nearNew = try db.search(collection: "raw", query: opposite, k: 1, mode: .index(ef: 50)).hits[0]
+        XCTAssertEqual(nearNew.document.text, "vector 17, moved")
+        XCTAssertEqual(try db.collection(named: "raw")?.count, 200)
+        XCTAssertEqual(try db.check(), [])
+    }
+
+    func testLogitSizedVectorsAreSearchedExactly() throws {
+        let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
+        try db.createRawCollection(name: "raw", dimensions: VectorDatabase.largestIndexedDimensions + 1)
+        XCTAssertNil(try db.collection(named: "raw")?.index)
+        var vector = [Float](repeating: 0, count: VectorDatabase.largestIndexedDimensions + 1)
+        vector[3] = 1
+        try db.addVectors(collection: "raw", [(id: "a", text: "a", vector: vector)])
+        XCTAssertEqual(try db.search(collection: "raw", query: vector, k: 1).mode, .exact)
+        XCTAssertThrowsError(try db.search(collection: "raw", query: vector, k: 1, mode: .index(ef: 10)))
+    }
+}
