@@ -24,7 +24,7 @@ final class EvalCLITests: XCTestCase {
             let value = try XCTUnwrap(minilm[key] as? Double, key)
             XCTAssertTrue((0...1).contains(value), "\(key) = \(value)")
         }
-        XCTAssertEqual(minilm["recall_at_100"] as? Double, 1)
+        XCTAssertEqual(minilm["recall_at_100"] as? Double, 1, "40 documents, k = 100: all are ranked")
         XCTAssertGreaterThan(try XCTUnwrap(minilm["seconds"] as? Double), 0)
         XCTAssertGreaterThan(try XCTUnwrap(minilm["peak_rss_mb"] as? Double), 10)
         XCTAssertTrue(result.stderr.contains("exact search"), result.stderr)

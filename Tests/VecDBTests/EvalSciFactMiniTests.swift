@@ -33,8 +33,10 @@ final class EvalSciFactMiniTests: XCTestCase {
             let value = try XCTUnwrap(first.metrics[metric.key], metric.key)
             XCTAssertTrue((0...1).contains(value), "\(metric.key) = \(value)")
         }
-        // minilm finds most SciFact claims' abstracts at rank 1 even among 40 documents.
-        XCTAssertGreaterThan(first.metrics["ndcg_at_10"]!, 0.6)
+        // The distractors are minilm's own top-ranked non-relevant abstracts, so ranks are not all 1, but the
+        // relevant abstracts stay near the top.
+        XCTAssertGreaterThan(first.metrics["ndcg_at_10"]!, 0.5)
+        XCTAssertLessThan(first.metrics["mrr_at_10"]!, 1)
 
         struct Expected: Decodable { var metrics: [String: Double] }
         let expected = try JSONDecoder().decode(Expected.self, from: fixture("eval/scifact_mini_expected.json"))
@@ -62,6 +64,22 @@ final class EvalSciFactMiniTests: XCTestCase {
                                                          reference: reference, k: 10)) { error in
             XCTAssertTrue("\(error)".contains("at least 100"), "\(error)")
         }
+    }
+
+    func testRefusesACollectionWithDocumentsFromElsewhere() throws {
+        let (reference, model) = try TestModel.load()
+        let database = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
+        _ = try database.ingest(records: [IngestRecord(text: "A note that is not in SciFact.", externalID: "other-1", line: 1)],
+                                model: model, reference: reference)
+        XCTAssertThrowsError(try RetrievalEvaluation.run(dataset: try miniDataset(), database: database, model: model,
+                                                         reference: reference)) { error in
+            XCTAssertTrue("\(error)".contains("holds 41 vectors but the corpus has 40 documents"), "\(error)")
+        }
+        // Its own collection in the same database holds only the corpus.
+        let own = try RetrievalEvaluation.run(dataset: try miniDataset(), database: database, model: model,
+                                              reference: reference, collection: "scifact-minilm")
+        XCTAssertEqual(own.collection, "scifact-minilm")
+        XCTAssertEqual(own.ingest.embedded, 40, "documents are stored once; only the new collection's vectors are computed")
     }
 
     func testReportIsOneSelfContainedFile() throws {

@@ -61,7 +61,7 @@ public enum EvaluationReport {
             h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; } h3 { font-size: 14px; margin: 8px 0; }
             .meta, .caption { color: #555; font-size: 13px; } .caption { max-width: 560px; }
             table { border-collapse: collapse; font-size: 13px; }
-            th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; } th:first-child, td:first-child { text-align: left; }
+            th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; } th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; }
             section { border-top: 1px solid #ddd; } .row { display: flex; flex-wrap: wrap; gap: 32px; }
             </style></head><body>
             \(body)

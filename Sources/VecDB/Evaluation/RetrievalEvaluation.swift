@@ -74,6 +74,12 @@ public struct RetrievalEvaluation: Sendable {
             progress(.ingest, commit.summary.linesCommitted, records.count)
         }
         let ingestSeconds = Date().timeIntervalSince(started)
+        // Documents of the collection that are not in this corpus would take part in the ranking and skew every metric.
+        let stored = try database.collection(named: name)?.count ?? 0
+        guard stored == records.count else {
+            throw VecDBError("collection '\(name)' in \(database.path) holds \(stored) vectors but the corpus has \(records.count) "
+                + "documents; documents from elsewhere would be ranked too: use a database (--db) or --collection for this dataset alone")
+        }
 
         let embeddingStarted = Date()
         progress(.embedQueries, 0, dataset.queries.count)
