@@ -28,7 +28,7 @@ public final class InputReader {
         case text, jsonl
     }
 
-    private let handle: FileHandle
+    private let handle: FileHandle?
     private let closeWhenDone: Bool
     /// The name used in error messages: the path, or "stdin".
     public let sourceName: String
@@ -63,7 +63,18 @@ public final class InputReader {
         self.format = format ?? (path.lowercased().hasSuffix(".jsonl") ? .jsonl : .text)
     }
 
-    deinit { if closeWhenDone { try? handle.close() } }
+    /// Records already in memory (e.g. a BEIR corpus), served as a checked file would be.
+    public init(records: [IngestRecord], sourceName: String) {
+        handle = nil
+        closeWhenDone = false
+        self.sourceName = sourceName
+        format = .jsonl
+        preloaded = records
+        lineNumber = records.last?.line ?? 0
+        totalLines = lineNumber
+    }
+
+    deinit { if closeWhenDone { try? handle?.close() } }
 
     private var preloaded: [IngestRecord]?
     private var preloadedIndex = 0
@@ -183,7 +194,7 @@ public final class InputReader {
             bufferStart = 0
             let chunk: Data?
             do {
-                chunk = try handle.read(upToCount: 1 << 20)
+                chunk = try handle?.read(upToCount: 1 << 20)
             } catch {
                 throw VecDBError("\(sourceName): read failed: \(error.localizedDescription)")
             }

@@ -67,6 +67,16 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
+/// A model with one vector space from `MODEL[:POOLING[:PROMPT]]`, e.g. `minilm`, `smollm2:logits:chat-gen`.
+func spaceEmbedder(spec: String) throws -> SpaceEmbedder {
+    let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count <= 3, !parts[0].isEmpty else {
+        throw VecDBError("'\(spec)' is not MODEL[:POOLING[:PROMPT]]")
+    }
+    let options = EmbeddingOptions(poolings: parts.count > 1 ? [parts[1]] : nil, prompts: parts.count > 2 ? [parts[2]] : nil)
+    return try SpaceEmbedder(try ModelReference(parts[0]), options: options)
+}
+
 /// Writes one JSON value as a line on stdout and flushes, so a reader sees it at once.
 func printJSONLine(_ object: Any) {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()

@@ -86,12 +86,7 @@ struct QueryCommand: ParsableCommand {
         var names: [String] = []
         var rankings: [[SearchHit]] = []
         for spec in specs {
-            let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count <= 3, !parts[0].isEmpty else {
-                throw VecDBError("--models: '\(spec)' is not MODEL[:POOLING[:PROMPT]]")
-            }
-            let options = EmbeddingOptions(poolings: parts.count > 1 ? [parts[1]] : nil, prompts: parts.count > 2 ? [parts[2]] : nil)
-            let embedder = try SpaceEmbedder(try ModelReference(parts[0]), options: options)
+            let embedder = try spaceEmbedder(spec: spec)
             let all = try db.collection(named: embedder.spaces[0].collection)?.count ?? 0
             rankings.append(try db.query(text, embedder: embedder, k: max(all, 1), mode: .exact).hits)
             names.append(embedder.spaces[0].collection)

@@ -19,7 +19,8 @@ struct Vecdb: ParsableCommand {
             """,
         subcommands: [
             IngestCommand.self, QueryCommand.self, EmbedCommand.self, TokenizeCommand.self, InfoCommand.self,
-            DeleteCommand.self, CheckCommand.self, IndexCommand.self, ModelsCommand.self,
+            DeleteCommand.self, CheckCommand.self, IndexCommand.self, ModelsCommand.self, EvalCommand.self,
+            CompareCommand.self,
         ]
     )
 }

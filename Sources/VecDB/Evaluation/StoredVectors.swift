@@ -1,0 +1,33 @@
+import Foundation
+
+extension VectorDatabase {
+    /// The stored vectors of `documentIDs` in collection `name`, read in one snapshot; ids without a vector in
+    /// the collection are absent from the result.
+    ///
+    /// Evaluation needs the similarity of a query to *every* judged-relevant document, including those the search
+    /// did not return, to draw the score distributions.
+    public func vectors(collection name: String, documentIDs: [UInt64]) throws -> [UInt64: [Float]] {
+        try environment.read { txn in
+            guard let collection = try collections(in: txn).first(where: { $0.name == name }) else {
+                throw VecDBError("no collection '\(name)' in \(path)")
+            }
+            let byteCount = collection.dimensions * MemoryLayout<Float>.size
+            var result: [UInt64: [Float]] = [:]
+            for id in documentIDs {
+                let vector = try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id)) { raw -> [Float]? in
+                    guard let raw else { return nil }
+                    guard raw.count == byteCount else {
+                        throw VecDBError("vector of document \(id) in '\(name)' has \(raw.count) bytes, expected \(byteCount); run `vecdb check`")
+                    }
+                    // The map gives no alignment guarantee for values, so copy bytes rather than rebinding.
+                    return [Float](unsafeUninitializedCapacity: collection.dimensions) { buffer, count in
+                        UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+                        count = collection.dimensions
+                    }
+                }
+                if let vector { result[id] = vector }
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import VecDB
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare models on question/answer pairs: cosine matrix, matching vs non-matching gap, top-1, MRR.",
+        discussion: """
+            Line i of --questions is answered by line i of --answers. For each model, every question is compared \
+            with every answer by cosine similarity; a model that understands relevance scores matching pairs \
+            clearly above non-matching ones. No database is used.
+
+            Without files it runs the seed article's two questions and two answers and prints, beside vecdb's \
+            models, the article's published figures for Mistral-7B-Instruct-v0.1 (a base LLM, last token) and \
+            e5-mistral-7b-instruct (its contrastive fine-tune) — numbers typed in from the article, not computed.
+
+            Examples:
+              vecdb compare
+              vecdb compare --models minilm,smollm2 --json
+              vecdb compare --questions q.txt --answers a.txt
+            """
+    )
+
+    @Option(help: ArgumentHelp("Questions, one per line.", valueName: "file"))
+    var questions: String?
+
+    @Option(help: ArgumentHelp("Answers, one per line: line i answers question i.", valueName: "file"))
+    var answers: String?
+
+    @Option(help: ArgumentHelp(
+        "Comma-separated MODEL[:POOLING[:PROMPT]]: names from `vecdb models list` or paths, e.g. minilm,smollm2:logits:chat.",
+        valueName: "a,b,…"))
+    var models = ModelCatalog.defaultModelName
+
+    @Flag(help: "Print {\"models\": {NAME: {\"similarities\", \"mean_matching\", \"gap\", …}}, \"published\": …} as JSON.")
+    var json = false
+
+    var modelNames: [String] { models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+
+    func validate() throws {
+        guard (questions == nil) == (answers == nil) else {
+            throw ValidationError("give both --questions and --answers, or neither (for the seed example)")
+        }
+        guard !modelNames.isEmpty else { throw ValidationError("--models names no model") }
+    }
+
+    func run() throws {
+        let seed = questions == nil
+        let questionTexts = try questions.map { try CompareCommand.lines($0) } ?? SeedExample.questions
+        let answerTexts = try answers.map { try CompareCommand.lines($0) } ?? SeedExample.answers
+        guard questionTexts.count == answerTexts.count else {
+            throw VecDBError("\(questions!) has \(questionTexts.count) lines but \(answers!) has \(answerTexts.count); line i of each must pair up")
+        }
+        var results: [(name: String, comparison: PairComparison, seconds: Double)] = []
+        for spec in modelNames {
+            let started = Date()
+            let embedder = try spaceEmbedder(spec: spec)
+            // Two batched calls, not one per text.
+            let q = try embedder.embed(questionTexts)[0].map(\.vector)
+            let a = try embedder.embed(answerTexts)[0].map(\.vector)
+            let name = embedder.spaces[0].collection
+            results.append((name, PairComparison(questions: q, answers: a), Date().timeIntervalSince(started)))
+            printError(String(format: "%@: %.2f s", name, Date().timeIntervalSince(started)))
+        }
+        let published = seed ? SeedExample.published : []
+
+        if json {
+            var modelsObject: [String: Any] = [:]
+            for result in results { modelsObject[result.name] = CompareCommand.object(result.comparison) }
+            var output: [String: Any] = ["models": modelsObject, "pairs": questionTexts.count]
+            if seed {
+                var publishedObject: [String: Any] = [:]
+                for figures in published {
+                    var object = CompareCommand.object(PairComparison(similarities: figures.similarities))
+                    object["note"] = figures.note
+                    publishedObject[figures.model] = object
+                }
+                output["published"] = publishedObject
+                output["published_source"] = "seed article (shared/seed/SUMMARY.md); not computed by vecdb"
+            }
+            printJSONLine(output)
+            return
+        }
+        if seed {
+            print("The seed article's pairs:")
+            for (i, text) in questionTexts.enumerated() { print("  Q\(i + 1): \(text)") }
+            for (i, text) in answerTexts.enumerated() { print("  A\(i + 1): \(text)") }
+            print("")
+        }
+        for result in results {
+            print("\(result.name) (computed by vecdb)")
+            print(CompareCommand.render(result.comparison))
+        }
+        for figures in published {
+            print("\(figures.model) — published figures from the seed article, not computed here (\(figures.note))")
+            print(CompareCommand.render(PairComparison(similarities: figures.similarities)))
+        }
+    }
+
+    static func object(_ c: PairComparison) -> [String: Any] {
+        [
+            "similarities": c.similarities.map { $0.map { roundTo($0, 4) } }, "mean_matching": roundTo(c.meanMatching, 4),
+            "mean_non_matching": c.meanNonMatching.map { roundTo($0, 4) } ?? NSNull(),
+            "gap": c.gap.map { roundTo($0, 4) } ?? NSNull(), "top1_accuracy": roundTo(c.top1Accuracy, 4),
+            "mrr": roundTo(c.meanReciprocalRank, 4),
+        ]
+    }
+
+    /// The matrix (at most 10×10 shown) and its summary line.
+    static func render(_ c: PairComparison) -> String {
+        let n = c.similarities.count, shown = min(n, 10)
+        var out = "        " + (0..<shown).map { "A\($0 + 1)".leftPadded(7) }.joined(separator: " ") + (n > shown ? "  …" : "") + "\n"
+        for i in 0..<shown {
+            out += "  " + "Q\(i + 1)".padding(toLength: 6, withPad: " ", startingAt: 0)
+                + (0..<shown).map { String(format: "%7.4f", c.similarities[i][$0]) }.joined(separator: " ") + "\n"
+        }
+        out += String(format: "  matching mean %.4f", c.meanMatching)
+        if let other = c.meanNonMatching, let gap = c.gap {
+            out += String(format: ", non-matching mean %.4f, gap %.4f", other, gap)
+        }
+        out += String(format: "; top-1 accuracy %.3f, MRR %.3f\n", c.top1Accuracy, c.meanReciprocalRank)
+        return out
+    }
+
+    /// The file's lines; a blank line is an error because it would shift every later pair.
+    static func lines(_ path: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw VecDBError("\(path): no such file or not readable") }
+        guard let text = String(validating: [UInt8](data), as: UTF8.self) else { throw VecDBError("\(path): invalid UTF-8") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        }
+        if lines.last == "" { lines.removeLast() }
+        for (index, line) in lines.enumerated() where line.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw VecDBError("\(path):\(index + 1): blank line (line i of --questions pairs with line i of --answers)")
+        }
+        guard !lines.isEmpty else { throw VecDBError("\(path): no lines") }
+        return lines
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
