@@ -72,9 +72,11 @@ public final class VectorDatabase {
                 }
                 return db
             }
+            // The index table is optional (FORMAT.md, versioning rule): a database made before it gains it on open.
+            let hnsw = try open(Layout.hnswName, create: false) ?? open(Layout.hnswName, create: true)!
             return Tables(meta: meta, documents: try required(Layout.documentsName), keys: try required(Layout.keysName),
                           collections: try required(Layout.collectionsName), vectors: try required(Layout.vectorsName),
-                          hnsw: try required(Layout.hnswName))
+                          hnsw: hnsw)
         }
         let existing = try environment.read { txn -> Bool in
             // The unnamed main database lists the named ones: a non-empty one without `meta` is someone else's.
