@@ -45,12 +45,13 @@ let package = Package(
                           swiftSettings: cpuSettings),
         .executableTarget(name: "ann-bench", dependencies: ["Index", "LMDB"], path: "bench/ann/Sources",
                           swiftSettings: cpuSettings),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: cpuSettings),
-        .testTarget(name: "IndexTests", dependencies: ["Index"], swiftSettings: cpuSettings),
-        .testTarget(name: "EmbedderTests", dependencies: ["Embedder"], resources: [.copy("Fixtures")],
+        .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"], swiftSettings: cpuSettings),
+        .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"], resources: [.copy("Fixtures")],
                     swiftSettings: cpuSettings),
-        .testTarget(name: "CLITests", dependencies: ["VecDB"], swiftSettings: cpuSettings),
-        .testTarget(name: "VecDBTests", dependencies: ["VecDB", "LMDB"], resources: [.copy("Fixtures")],
+        .testTarget(name: "CLITests", dependencies: ["VecDB", "TestSupport"], swiftSettings: cpuSettings),
+        .testTarget(name: "VecDBTests", dependencies: ["VecDB", "LMDB", "TestSupport"], resources: [.copy("Fixtures")],
                     swiftSettings: cpuSettings),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `vecdb` executable, as a user would.
@@ -67,6 +68,20 @@ func temporaryFolder(_ test: XCTestCase) throws -> URL {
     return url
 }
 
+/// A temporary folder holding `answers.txt` — the seed article's two answers, then `extra` — and the path of a
+/// database beside it.
+func seedAnswers(_ test: XCTestCase, extra: String) throws -> (db: String, answers: URL) {
+    let folder = try temporaryFolder(test)
+    let answers = folder.appendingPathComponent("answers.txt")
+    try Data("""
+        OpenAI is based at San Francisco.
+        A graphics processing unit (GPU) is an electronic circuit that can perform mathematical calculations quickly
+        \(extra)
+
+        """.utf8).write(to: answers)
+    return (folder.appendingPathComponent("db").path, answers)
+}
+
 func jsonObject(_ text: String) throws -> [String: Any] {
     let line = text.split(separator: "\n").last.map(String.init) ?? ""
     return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], text)
@@ -76,16 +91,9 @@ func jsonObject(_ text: String) throws -> [String: Any] {
 func syntheticSentences(_ count: Int, seed: UInt64) -> [String] {
     let words = ["river", "protein", "galaxy", "market", "engine", "forest", "cell", "voltage", "poem", "harbor",
                  "enzyme", "planet", "storm", "ledger", "violin", "glacier", "signal", "theorem", "copper", "meadow"]
-    var state = seed
-    func nextRandom() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator = SplitMix64(seed: seed)
     return (0..<count).map { i in
-        let picked = (0..<8).map { _ in words[Int(nextRandom() % UInt64(words.count))] }
+        let picked = (0..<8).map { _ in words[Int(generator.next() % UInt64(words.count))] }
         return "Note \(i): " + picked.joined(separator: " ") + "."
     }
 }

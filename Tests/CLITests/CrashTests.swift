@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import VecDB
 import XCTest
 
@@ -14,7 +15,7 @@ final class CrashTests: XCTestCase {
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
         let batch = 200
         var trialsAfterACommit = 0
-        var generator = SplitMix(seed: 2024)
+        var generator = SplitMix64(seed: 2024)
         for trial in 0..<8 {
             let db = folder.appendingPathComponent("db\(trial)").path
             let (process, stdout, _) = try cli.start(["ingest", input.path, "--db", db, "--progress", "json",
@@ -93,18 +94,5 @@ final class CrashTests: XCTestCase {
         let info = try jsonObject(try cli.run(["info", "--db", db, "--json"]).stdout)
         XCTAssertEqual(info["documents"] as? Int, 1_201)
         XCTAssertEqual(try cli.run(["check", "--db", db]).status, 0)
-    }
-}
-
-/// SplitMix64: a seeded generator, so each run kills at the same moments relative to its progress.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -6,15 +6,7 @@ final class QuickStartTests: XCTestCase {
 
     /// The README's main job: ingest answers, ask a question, the right answer comes first.
     func testIngestThenQueryRanksTheRightAnswerFirst() throws {
-        let folder = try temporaryFolder(self)
-        let db = folder.appendingPathComponent("db").path
-        let answers = folder.appendingPathComponent("answers.txt")
-        try Data("""
-            OpenAI is based at San Francisco.
-            A graphics processing unit (GPU) is an electronic circuit that can perform mathematical calculations quickly
-            The Eiffel Tower is a wrought-iron lattice tower in Paris.
-
-            """.utf8).write(to: answers)
+        let (db, answers) = try seedAnswers(self, extra: "The Eiffel Tower is a wrought-iron lattice tower in Paris.")
         let ingest = try cli.run(["ingest", answers.path, "--db", db])
         XCTAssertEqual(ingest.status, 0, ingest.stderr)
         XCTAssertTrue(ingest.stdout.hasPrefix("3 added, 0 updated"), ingest.stdout)

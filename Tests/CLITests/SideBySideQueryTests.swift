@@ -6,15 +6,7 @@ final class SideBySideQueryTests: XCTestCase {
 
     /// Two models over one set of documents: text stored once, each model's ranking with the other's ranks.
     func testQueryRanksUnderTwoModels() throws {
-        let folder = try temporaryFolder(self)
-        let db = folder.appendingPathComponent("db").path
-        let answers = folder.appendingPathComponent("answers.txt")
-        try Data("""
-            OpenAI is based at San Francisco.
-            A graphics processing unit (GPU) is an electronic circuit that can perform mathematical calculations quickly
-            The mitochondrion is the powerhouse of the cell.
-
-            """.utf8).write(to: answers)
+        let (db, answers) = try seedAnswers(self, extra: "The mitochondrion is the powerhouse of the cell.")
         XCTAssertEqual(try cli.run(["ingest", answers.path, "--db", db]).status, 0)
         let second = try cli.run(["ingest", answers.path, "--db", db, "--model", "smollm2", "--json"])
         XCTAssertEqual(second.status, 0, second.stderr)

@@ -1,6 +1,7 @@
-import Foundation
-import XCTest
 import Embedder
+import Foundation
+import TestSupport
+import XCTest
 
 final class BPETokenizerTests: XCTestCase {
     nonisolated(unsafe) static var cached: BPETokenizer?

@@ -1,6 +1,7 @@
-import Foundation
-import XCTest
 import Embedder
+import Foundation
+import TestSupport
+import XCTest
 
 /// SmolLM2-135M-Instruct end to end against smollm2_last_token.json (transformers on the same GGUF).
 final class LlamaEmbedderTests: XCTestCase {

@@ -1,6 +1,6 @@
+import Embedder
 import Foundation
 import XCTest
-import Embedder
 
 final class QuantBlockFormatTests: XCTestCase {
     static func bytes(hex: String) -> [UInt8] {

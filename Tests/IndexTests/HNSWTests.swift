@@ -1,6 +1,7 @@
 import Foundation
 import Index
 import LMDB
+import TestSupport
 import XCTest
 
 final class HNSWTests: XCTestCase {

@@ -1,26 +1,7 @@
 import Foundation
 import Index
 import LMDB
-
-/// SplitMix64: a tiny seeded generator, so test data is the same on every machine and run (never Swift's hashing).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
-    /// Standard normal (Box–Muller).
-    mutating func gaussian() -> Float {
-        let u1 = max(unit(), 1e-300), u2 = unit()
-        return Float(sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2))
-    }
-}
+import TestSupport
 
 /// Clustered unit vectors with low intrinsic dimension, like sentence embeddings: each cluster is a random centre
 /// plus a random `latent`-dimensional subspace, plus a little isotropic noise.

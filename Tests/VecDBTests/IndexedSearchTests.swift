@@ -1,12 +1,13 @@
 import Foundation
 import Index
+import TestSupport
 import VecDB
 import XCTest
 
 /// The HNSW index inside the database: used above the size threshold, kept in step with inserts, replacements and
 /// deletes in the same transactions, and checked by `check()`.
 final class IndexedSearchTests: XCTestCase {
-    /// Seeded clustered unit vectors (SplitMix64 + Box–Muller), so every run builds the same data.
+    /// Seeded clustered vectors (SplitMix64 + Box–Muller), so every run builds the same data.
     private struct ClusteredData {
         var state: UInt64
         let centres: [[Float]]
@@ -14,32 +15,17 @@ final class IndexedSearchTests: XCTestCase {
         init(seed: UInt64, clusters: Int, dimensions: Int) {
             state = seed
             var centres: [[Float]] = []
-            var generator = SplitMix64(state: seed ^ 0xC0FFEE)
+            var generator = SplitMix64(seed: seed ^ 0xC0FFEE)
             for _ in 0..<clusters { centres.append((0..<dimensions).map { _ in generator.gaussian() }) }
             self.centres = centres
         }
 
         mutating func next() -> [Float] {
-            var generator = SplitMix64(state: state)
+            var generator = SplitMix64(seed: state)
             let centre = centres[Int(generator.next() % UInt64(centres.count))]
             let vector = centre.map { $0 + 0.6 * generator.gaussian() }
             state = generator.state
             return vector
-        }
-    }
-
-    private struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        mutating func gaussian() -> Float {
-            Float((-2 * log(max(uniform(), 1e-300))).squareRoot() * cos(2 * .pi * uniform()))
         }
     }
 
