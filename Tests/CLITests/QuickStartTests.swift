@@ -40,3 +40,26 @@ final class QuickStartTests: XCTestCase {
         XCTAssertEqual(try cli.run(["check", "--db", db]).status, 0)
     }
 }
+
+final class BackupTests: XCTestCase {
+    func testCompactBackupAfterDeletesIsSmallerAndComplete() throws {
+        let cli = CLI()
+        let folder = try temporaryFolder(self)
+        let db = folder.appendingPathComponent("db").path
+        let input = folder.appendingPathComponent("notes.txt")
+        try Data((syntheticSentences(600, seed: 5).joined(separator: "\n") + "\n").utf8).write(to: input)
+        XCTAssertEqual(try cli.run(["ingest", input.path, "--db", db]).status, 0)
+        XCTAssertEqual(try cli.run(["delete", "--db", db] + (0..<500).map(String.init)).status, 0)
+        let copy = folder.appendingPathComponent("copy").path
+        let result = try cli.run(["backup", copy, "--compact", "--db", db])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("backed up 100 documents"), result.stdout)
+        XCTAssertEqual(try cli.run(["check", "--db", copy]).status, 0)
+        let original = try FileManager.default.attributesOfItem(atPath: db + "/data.mdb")[.size] as! Int
+        let compacted = try FileManager.default.attributesOfItem(atPath: copy + "/data.mdb")[.size] as! Int
+        XCTAssertLessThan(compacted, original)
+        let again = try cli.run(["backup", copy, "--db", db])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("exists; give a new folder"), again.stderr)
+    }
+}
