@@ -31,15 +31,20 @@ for _ in 1 2 3; do
     ingest_runs+=("$(.build/release/vecdb ingest "$out/sentences-10000.txt" --db "$db" --json)")
 done
 echo "query start to output" >&2
-query_seconds=()
-for _ in $(seq "$runs"); do
-    start=$(date +%s.%N)
-    .build/release/vecdb query "What is a graphics processing unit?" --db "$db" -k 10 >/dev/null
-    query_seconds+=("$(echo "$(date +%s.%N) - $start" | bc -l)")
-done
+query_seconds=$($python - "$db" "$runs" <<'PY'
+import subprocess, sys, time
+times = []
+for _ in range(int(sys.argv[2])):
+    start = time.perf_counter()
+    subprocess.run([".build/release/vecdb", "query", "What is a graphics processing unit?", "--db", sys.argv[1], "-k", "10"],
+                   check=True, stdout=subprocess.DEVNULL)
+    times.append(time.perf_counter() - start)
+print(" ".join(f"{t:.4f}" for t in times))
+PY
+)
 rm -rf "$(dirname "$db")"
 
-$python - "$peer" "$ours" "$embed10k" "$(printf '%s\n' "${ingest_runs[@]}")" "${query_seconds[*]}" > "$out/embed.json" <<'PY'
+$python - "$peer" "$ours" "$embed10k" "$(printf '%s\n' "${ingest_runs[@]}")" "$query_seconds" > "$out/embed.json" <<'PY'
 import json, statistics, sys, platform, subprocess
 peer, ours, embed10k = (json.loads(a) for a in sys.argv[1:4])
 ingests = [json.loads(l) for l in sys.argv[4].splitlines() if l]
