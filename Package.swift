@@ -43,6 +43,8 @@ let package = Package(
         ),
         .executableTarget(name: "embed-bench", dependencies: ["Embedder", "BLAS"], path: "bench/embed/Sources",
                           swiftSettings: cpuSettings),
+        .executableTarget(name: "llama-bench", dependencies: ["Embedder", "BLAS"], path: "bench/llama/Sources",
+                          swiftSettings: cpuSettings),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: cpuSettings),
         .testTarget(name: "IndexTests", dependencies: ["Index"], swiftSettings: cpuSettings),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder"], resources: [.copy("Fixtures")],
