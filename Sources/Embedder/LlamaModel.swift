@@ -115,10 +115,11 @@ public final class LlamaModel: Sendable {
     ///
     /// The batch is PACKED, not padded: the projections and the feed-forward run as sgemms over the
     /// concatenated real tokens, and only attention works per sequence. With OpenBLAS set to n > 1 threads and
-    /// at least two sequences, the sequences are split into n groups of about equal token count, each run on
-    /// its own thread with single-threaded sgemms (OpenBLAS's thread count is set to 1 for the call and then
-    /// restored). Groups never wait on each other, so the elementwise work and attention run in parallel too
-    /// and no per-sgemm fork/join is paid; a single sequence keeps OpenBLAS's own threading.
+    /// at least two sequences (and 2 × `minGroupTokens` tokens), the sequences are split into up to n groups of
+    /// about equal token count, each run on its own thread with single-threaded sgemms (OpenBLAS's thread count
+    /// is set to 1 for the call and then restored, process-wide: a concurrent forward pass then sees 1 and runs
+    /// as one group). Groups never wait on each other, so the elementwise work and attention run in parallel
+    /// too and no per-sgemm fork/join is paid; a single group keeps OpenBLAS's own threading.
     public func forward(_ batch: [[Int32]]) throws -> HiddenStates {
         let c = config
         guard !batch.isEmpty else { return HiddenStates(values: [], lengths: [], paddedLength: 0, hidden: c.hidden) }
@@ -134,7 +135,9 @@ public final class LlamaModel: Sendable {
         let T = lengths.max()!, B = batch.count, H = c.hidden
         var values = [Float](repeating: 0, count: B * T * H)
         let threads = max(1, blas.kernel.threads)
-        let groups = Self.split(lengths: lengths, into: min(threads, B))
+        // A group re-packs every weight matrix in its sgemms, so groups of only a few tokens would cost more in
+        // packing than they gain; each gets at least `minGroupTokens` (when there are enough).
+        let groups = Self.split(lengths: lengths, into: min(threads, lengths.reduce(0, +) / Self.minGroupTokens))
         values.withUnsafeMutableBufferPointer { vb in
             let out = LlamaSendablePointer(vb.baseAddress!)
             if groups.count == 1 {
@@ -149,6 +152,9 @@ public final class LlamaModel: Sendable {
         }
         return HiddenStates(values: values, lengths: lengths, paddedLength: T, hidden: H)
     }
+
+    /// The fewest tokens worth a thread of their own in `forward`.
+    static let minGroupTokens = 64
 
     /// Contiguous ranges of sequence indices, `parts` of them (fewer when there are fewer sequences), with
     /// about equal token counts.
