@@ -45,6 +45,8 @@ let package = Package(
                           swiftSettings: cpuSettings),
         .executableTarget(name: "ann-bench", dependencies: ["Index", "LMDB"], path: "bench/ann/Sources",
                           swiftSettings: cpuSettings),
+        .executableTarget(name: "llama-bench", dependencies: ["Embedder", "BLAS"], path: "bench/llama/Sources",
+                          swiftSettings: cpuSettings),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: cpuSettings),
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"], swiftSettings: cpuSettings),

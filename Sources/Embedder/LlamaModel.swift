@@ -28,6 +28,8 @@ public final class LlamaModel: Sendable {
     /// Separate LM head when the file has `output.weight`; nil when tied to the embedding.
     let outputHead: [Float]?
     private let blas: BLAS
+    /// RoPE cos/sin for every position of the context, `[position, pair]`.
+    private let ropeCos: [Float], ropeSin: [Float]
 
     /// Loads and dequantises every weight of a `llama` GGUF file.
     public convenience init(ggufFile url: URL) throws {
@@ -68,6 +70,7 @@ public final class LlamaModel: Sendable {
         outputNorm = try load("output_norm.weight", rows: 1, cols: c.hidden)
         outputHead = gguf.tensor(named: "output.weight") == nil ? nil
             : try load("output.weight", rows: c.vocabSize, cols: c.hidden)
+        (ropeCos, ropeSin) = Self.ropeTables(c, length: c.contextLength)
     }
 
     /// Final-norm hidden states of a right-padded batch.
@@ -107,8 +110,16 @@ public final class LlamaModel: Sendable {
         }
     }
 
-    /// Runs the decoder over a batch of token sequences (each non-empty, ≤ the context length), right-padded
-    /// to the longest; attention is causal and never sees padding. Returns the states after the final RMSNorm.
+    /// Runs the decoder over a batch of token sequences (each non-empty, ≤ the context length); attention is
+    /// causal and never crosses sequences. Returns the states after the final RMSNorm, right-padded.
+    ///
+    /// The batch is PACKED, not padded: the projections and the feed-forward run as sgemms over the
+    /// concatenated real tokens, and only attention works per sequence. With OpenBLAS set to n > 1 threads and
+    /// at least two sequences (and 2 × `minGroupTokens` tokens), the sequences are split into up to n groups of
+    /// about equal token count, each run on its own thread with single-threaded sgemms (OpenBLAS's thread count
+    /// is set to 1 for the call and then restored, process-wide: a concurrent forward pass then sees 1 and runs
+    /// as one group). Groups never wait on each other, so the elementwise work and attention run in parallel
+    /// too and no per-sgemm fork/join is paid; a single group keeps OpenBLAS's own threading.
     public func forward(_ batch: [[Int32]]) throws -> HiddenStates {
         let c = config
         guard !batch.isEmpty else { return HiddenStates(values: [], lengths: [], paddedLength: 0, hidden: c.hidden) }
@@ -121,58 +132,107 @@ public final class LlamaModel: Sendable {
             }
         }
         let lengths = batch.map(\.count)
-        let T = lengths.max()!, B = batch.count, N = B * T
-        let H = c.hidden, qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
-        let qkvDim = qDim + 2 * kvDim
-
-        var x = [Float](repeating: 0, count: N * H)         // residual stream
-        var xn = [Float](repeating: 0, count: N * H)        // normalised input of a sub-layer
-        var qkv = [Float](repeating: 0, count: N * qkvDim)
-        var attn = [Float](repeating: 0, count: N * qDim)
-        var gateUp = [Float](repeating: 0, count: N * 2 * c.ffn)
-        var act = [Float](repeating: 0, count: N * c.ffn)
-        var scores = [Float](repeating: 0, count: T)
-        let (cosTable, sinTable) = ropeTables(length: T)
-
-        // Embedding lookup; padding rows stay zero.
-        tokenEmbedding.withUnsafeBufferPointer { e in
-            x.withUnsafeMutableBufferPointer { xb in
-                for b in 0..<B {
-                    for (t, id) in batch[b].enumerated() {
-                        let dst = xb.baseAddress! + (b * T + t) * H
-                        dst.update(from: e.baseAddress! + Int(id) * H, count: H)
-                    }
+        let T = lengths.max()!, B = batch.count, H = c.hidden
+        var values = [Float](repeating: 0, count: B * T * H)
+        let threads = max(1, blas.kernel.threads)
+        // A group re-packs every weight matrix in its sgemms, so groups of only a few tokens would cost more in
+        // packing than they gain; each gets at least `minGroupTokens` (when there are enough).
+        let groups = Self.split(lengths: lengths, into: min(threads, lengths.reduce(0, +) / Self.minGroupTokens))
+        values.withUnsafeMutableBufferPointer { vb in
+            let out = LlamaSendablePointer(vb.baseAddress!)
+            if groups.count == 1 {
+                run(batch, sequences: groups[0], paddedLength: T, into: out)
+            } else {
+                blas.setThreads(1)
+                defer { blas.setThreads(threads) }
+                DispatchQueue.concurrentPerform(iterations: groups.count) { g in
+                    run(batch, sequences: groups[g], paddedLength: T, into: out)
                 }
             }
         }
+        return HiddenStates(values: values, lengths: lengths, paddedLength: T, hidden: H)
+    }
 
+    /// The fewest tokens worth a thread of their own in `forward`.
+    static let minGroupTokens = 64
+
+    /// Contiguous ranges of sequence indices, `parts` of them (fewer when there are fewer sequences), with
+    /// about equal token counts.
+    public static func split(lengths: [Int], into parts: Int) -> [Range<Int>] {
+        let parts = max(1, min(parts, lengths.count))
+        guard parts > 1 else { return [0..<lengths.count] }
+        let total = lengths.reduce(0, +)
+        var ranges: [Range<Int>] = [], start = 0, sum = 0, i = 0
+        for p in 1..<parts {
+            let target = total * p / parts
+            // Take sequences while that brings the running sum closer to the target, leaving at least one
+            // sequence for each remaining part.
+            while i < lengths.count - (parts - p),
+                  i == start || abs(sum + lengths[i] - target) <= abs(sum - target) {
+                sum += lengths[i]
+                i += 1
+            }
+            ranges.append(start..<i)
+            start = i
+        }
+        ranges.append(start..<lengths.count)
+        return ranges
+    }
+
+    /// The whole decoder over the sequences `sequences` of `batch`, packed; writes each sequence's final-norm
+    /// states to `out` at rows `b·paddedLength + t`.
+    private func run(_ batch: [[Int32]], sequences: Range<Int>, paddedLength T: Int, into out: LlamaSendablePointer) {
+        let c = config
+        let H = c.hidden, qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
+        let qkvDim = qDim + 2 * kvDim, ffn = c.ffn
+        var offsets: [Int] = [], N = 0
+        for b in sequences { offsets.append(N); N += batch[b].count }
+        let lengths = sequences.map { batch[$0].count }
+        let maxLength = lengths.max()!
+
+        let scratch = UnsafeMutablePointer<Float>.allocate(
+            capacity: N * (2 * H + qkvDim + qDim + 3 * ffn) + Self.attentionBlock * maxLength)
+        defer { scratch.deallocate() }
+        let x = scratch                        // residual stream, [N, H]
+        let xn = x + N * H                     // normalised input of a sub-layer, [N, H]
+        let qkv = xn + N * H                   // [N, qkvDim]
+        let attn = qkv + N * qkvDim            // [N, qDim]
+        let gateUp = attn + N * qDim           // [N, 2·ffn]
+        let act = gateUp + N * 2 * ffn         // [N, ffn]
+        let scores = act + N * ffn             // attention weights of a block of queries
+
+        tokenEmbedding.withUnsafeBufferPointer { e in
+            for (k, b) in sequences.enumerated() {
+                for (t, id) in batch[b].enumerated() {
+                    (x + (offsets[k] + t) * H).update(from: e.baseAddress! + Int(id) * H, count: H)
+                }
+            }
+        }
         for layer in layers {
             // Attention block: x += Wo · attention(RoPE(Wq·n(x)), RoPE(Wk·n(x)), Wv·n(x)).
-            LlamaMath.rmsNorm(x, layer.attnNorm, &xn, rows: N, dim: H, eps: c.rmsEps)
-            linear(xn, layer.wqkv, &qkv, rows: N, inDim: H, outDim: qkvDim)
-            qkv.withUnsafeMutableBufferPointer { q in
-                applyRoPE(q.baseAddress!, batch: B, length: T, rowStride: qkvDim, cos: cosTable, sin: sinTable)
+            layer.attnNorm.withUnsafeBufferPointer { LlamaMath.rmsNorm(x, $0.baseAddress!, xn, rows: N, dim: H, eps: c.rmsEps) }
+            linear(xn, layer.wqkv, qkv, rows: N, inDim: H, outDim: qkvDim)
+            for (k, L) in lengths.enumerated() {
+                applyRoPE(qkv + offsets[k] * qkvDim, length: L, rowStride: qkvDim)
+                attention(qkv + offsets[k] * qkvDim, attn + offsets[k] * qDim, scores, length: L)
             }
-            attention(qkv, &attn, &scores, lengths: lengths, paddedLength: T)
-            linear(attn, layer.wo, &xn, rows: N, inDim: qDim, outDim: H)
-            LlamaMath.add(&x, xn, count: N * H)
+            linear(attn, layer.wo, x, rows: N, inDim: qDim, outDim: H, accumulate: true)
 
             // Feed-forward block: x += Wdown · (silu(Wgate·n(x)) ⊙ Wup·n(x)).
-            LlamaMath.rmsNorm(x, layer.ffnNorm, &xn, rows: N, dim: H, eps: c.rmsEps)
-            linear(xn, layer.wGateUp, &gateUp, rows: N, inDim: H, outDim: 2 * c.ffn)
-            gateUp.withUnsafeBufferPointer { g in
-                act.withUnsafeMutableBufferPointer { a in
-                    for r in 0..<N {
-                        let row = g.baseAddress! + r * 2 * c.ffn
-                        LlamaMath.swiGLU(gate: row, up: row + c.ffn, out: a.baseAddress! + r * c.ffn, count: c.ffn)
-                    }
-                }
+            layer.ffnNorm.withUnsafeBufferPointer { LlamaMath.rmsNorm(x, $0.baseAddress!, xn, rows: N, dim: H, eps: c.rmsEps) }
+            linear(xn, layer.wGateUp, gateUp, rows: N, inDim: H, outDim: 2 * ffn)
+            for r in 0..<N {
+                let row = gateUp + r * 2 * ffn
+                LlamaMath.swiGLU(gate: row, up: row + ffn, out: act + r * ffn, count: ffn)
             }
-            linear(act, layer.wDown, &xn, rows: N, inDim: c.ffn, outDim: H)
-            LlamaMath.add(&x, xn, count: N * H)
+            linear(act, layer.wDown, x, rows: N, inDim: ffn, outDim: H, accumulate: true)
         }
-        LlamaMath.rmsNorm(x, outputNorm, &xn, rows: N, dim: H, eps: c.rmsEps)
-        return HiddenStates(values: xn, lengths: lengths, paddedLength: T, hidden: H)
+        outputNorm.withUnsafeBufferPointer { w in
+            for (k, b) in sequences.enumerated() {
+                LlamaMath.rmsNorm(x + offsets[k] * H, w.baseAddress!, out.pointer + b * T * H,
+                                  rows: lengths[k], dim: H, eps: c.rmsEps)
+            }
+        }
     }
 
     /// The LM head applied to pooled states (`[count, hidden]` → `[count, vocab]`): with tied weights,
@@ -190,22 +250,28 @@ public final class LlamaModel: Sendable {
     /// y[rows, outDim] = x[rows, inDim] · Wᵀ with W stored `[outDim, inDim]`.
     private func linear(_ x: [Float], _ w: [Float], _ y: inout [Float], rows: Int, inDim: Int, outDim: Int) {
         x.withUnsafeBufferPointer { xb in
-            w.withUnsafeBufferPointer { wb in
-                y.withUnsafeMutableBufferPointer { yb in
-                    blas.sgemm(.none, .transposed, m: rows, n: outDim, k: inDim,
-                               a: xb.baseAddress!, lda: inDim, b: wb.baseAddress!, ldb: inDim,
-                               c: yb.baseAddress!, ldc: outDim)
-                }
+            y.withUnsafeMutableBufferPointer { yb in
+                linear(xb.baseAddress!, w, yb.baseAddress!, rows: rows, inDim: inDim, outDim: outDim)
             }
         }
     }
 
-    /// cos/sin of position · base^(-2i/ropeDims) for every position and pair, computed in double.
-    private func ropeTables(length: Int) -> ([Float], [Float]) {
-        let pairs = config.ropeDims / 2
+    /// y = x · Wᵀ, or y += x · Wᵀ when `accumulate` (the residual add done by sgemm's beta = 1).
+    private func linear(_ x: UnsafePointer<Float>, _ w: [Float], _ y: UnsafeMutablePointer<Float>, rows: Int, inDim: Int,
+                        outDim: Int, accumulate: Bool = false) {
+        w.withUnsafeBufferPointer { wb in
+            blas.sgemm(.none, .transposed, m: rows, n: outDim, k: inDim, a: x, lda: inDim, b: wb.baseAddress!, ldb: inDim,
+                       beta: accumulate ? 1 : 0, c: y, ldc: outDim)
+        }
+    }
+
+    /// cos/sin of position · base^(-2i/ropeDims) for `length` positions and every pair, computed in double:
+    /// `[position, pair]`.
+    static func ropeTables(_ c: LlamaConfig, length: Int) -> ([Float], [Float]) {
+        let pairs = c.ropeDims / 2
         var cosT = [Float](repeating: 0, count: length * pairs), sinT = cosT
         for i in 0..<pairs {
-            let freq = pow(config.ropeBase, -Double(2 * i) / Double(config.ropeDims))
+            let freq = pow(c.ropeBase, -Double(2 * i) / Double(c.ropeDims))
             for p in 0..<length {
                 let angle = Double(p) * freq
                 cosT[p * pairs + i] = Float(Foundation.cos(angle))
@@ -215,65 +281,68 @@ public final class LlamaModel: Sendable {
         return (cosT, sinT)
     }
 
-    /// Rotates adjacent pairs (2i, 2i+1) of every Q and K head in place (V, the last kvDim columns, is left).
-    private func applyRoPE(_ qkv: UnsafeMutablePointer<Float>, batch: Int, length: Int, rowStride: Int,
-                           cos: [Float], sin: [Float]) {
+    /// Rotates adjacent pairs (2i, 2i+1) of every Q and K head of one sequence's `length` rows in place (V,
+    /// the last kvDim columns, is left).
+    private func applyRoPE(_ qkv: UnsafeMutablePointer<Float>, length: Int, rowStride: Int) {
         let c = config, pairs = c.ropeDims / 2
         let rotatedHeads = c.heads + c.kvHeads   // Q heads then K heads are contiguous at the start of a row
-        for b in 0..<batch {
-            for p in 0..<length {
-                let row = qkv + (b * length + p) * rowStride
-                for h in 0..<rotatedHeads {
-                    let head = row + h * c.headDim
-                    for i in 0..<pairs {
-                        let cs = cos[p * pairs + i], sn = sin[p * pairs + i]
-                        let a = head[2 * i], bb = head[2 * i + 1]
-                        head[2 * i] = a * cs - bb * sn
-                        head[2 * i + 1] = a * sn + bb * cs
+        ropeCos.withUnsafeBufferPointer { cosT in
+            ropeSin.withUnsafeBufferPointer { sinT in
+                for p in 0..<length {
+                    let row = qkv + p * rowStride
+                    let cs = cosT.baseAddress! + p * pairs, sn = sinT.baseAddress! + p * pairs
+                    for h in 0..<rotatedHeads {
+                        let head = row + h * c.headDim
+                        for i in 0..<pairs {
+                            let a = head[2 * i], b = head[2 * i + 1]
+                            head[2 * i] = a * cs[i] - b * sn[i]
+                            head[2 * i + 1] = a * sn[i] + b * cs[i]
+                        }
                     }
                 }
             }
         }
     }
 
-    /// Causal grouped-query attention per sequence and head: softmax(Q·Kᵀ/√d) over keys 0...t (never the
-    /// padding past the sequence's length), times V. Query heads share K/V heads in groups of heads/kvHeads.
-    /// `scores` is scratch for one query's row of attention weights (at least the longest sequence).
-    private func attention(_ qkv: [Float], _ out: inout [Float], _ scores: inout [Float], lengths: [Int], paddedLength T: Int) {
+    /// Query rows per block of `attention` (its scratch holds `attentionBlock × length` scores).
+    static let attentionBlock = 128
+
+    /// Causal grouped-query attention over one sequence's `length` packed rows: softmax(Q·Kᵀ/√d) over keys
+    /// 0...t, times V. Query heads share K/V heads in groups of heads/kvHeads. Per head and block of up to
+    /// `attentionBlock` queries, two sgemms (scores against the keys up to the block's last query, then the
+    /// weighted sum of V), so only about the causal half is computed; `s` is scratch of
+    /// `attentionBlock × length` floats.
+    private func attention(_ qkv: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ s: UnsafeMutablePointer<Float>,
+                           length L: Int) {
         let c = config, d = c.headDim
         let qDim = c.heads * d, kvDim = c.kvHeads * d, stride = qDim + 2 * kvDim
         let group = c.heads / c.kvHeads
         let scale = 1 / Float(d).squareRoot()
-        qkv.withUnsafeBufferPointer { qb in
-            out.withUnsafeMutableBufferPointer { ob in
-                scores.withUnsafeMutableBufferPointer { sb in
-                    let s = sb.baseAddress!
-                    for (b, L) in lengths.enumerated() {
-                        let base = qb.baseAddress! + b * T * stride
-                        for h in 0..<c.heads {
-                            let kvh = h / group
-                            let q = base + h * d, k = base + qDim + kvh * d, v = base + qDim + kvDim + kvh * d
-                            let o = ob.baseAddress! + b * T * qDim + h * d
-                            // Sequences here are short (tens of tokens), where an sgemm call per head costs more
-                            // in OpenBLAS's threading overhead than the arithmetic; a direct loop also computes
-                            // only the causal half.
-                            for t in 0..<L {
-                                let qt = q + t * stride
-                                for j in 0...t { s[j] = scale * LlamaMath.dot(qt, k + j * stride, count: d) }
-                                LlamaMath.softmax(s, count: t + 1)
-                                LlamaMath.weightedSum(weights: s, count: t + 1, rows: v, rowStride: stride,
-                                                      dim: d, out: o + t * qDim)
-                            }
-                        }
-                        // Padding rows of the output are zero (their values never reach a real token).
-                        for t in L..<T {
-                            (ob.baseAddress! + (b * T + t) * qDim).update(repeating: 0, count: qDim)
-                        }
-                    }
+        for h in 0..<c.heads {
+            let kvh = h / group
+            let q = qkv + h * d, k = qkv + qDim + kvh * d, v = qkv + qDim + kvDim + kvh * d
+            var t0 = 0
+            while t0 < L {
+                let rows = min(Self.attentionBlock, L - t0), keys = t0 + rows
+                blas.sgemm(.none, .transposed, m: rows, n: keys, k: d, alpha: scale, a: q + t0 * stride, lda: stride,
+                           b: k, ldb: stride, c: s, ldc: keys)
+                for r in 0..<rows {
+                    let row = s + r * keys, visible = t0 + r + 1
+                    LlamaMath.softmax(row, count: visible)
+                    (row + visible).update(repeating: 0, count: keys - visible)
                 }
+                blas.sgemm(.none, .none, m: rows, n: d, k: keys, a: s, lda: keys, b: v, ldb: stride,
+                           c: out + t0 * qDim + h * d, ldc: qDim)
+                t0 += rows
             }
         }
     }
+}
+
+/// A pointer handed to the worker threads of one forward pass, which write disjoint rows through it.
+struct LlamaSendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }
 
 public enum LlamaError: Error, CustomStringConvertible, Sendable {
