@@ -71,7 +71,22 @@ public final class BPETokenizer: Sendable {
     }
 
     /// Builds the tokenizer from its parts; `merges` are "left right" strings in rank order.
-    public init(tokens: [String], tokenTypes: [Int32], merges mergeStrings: [String], preTokenizer: BPEPreTokenizer) throws {
+    public convenience init(tokens: [String], tokenTypes: [Int32], merges mergeStrings: [String], preTokenizer: BPEPreTokenizer) throws {
+        var pairs: [(left: [UInt8], right: [UInt8])] = []
+        pairs.reserveCapacity(mergeStrings.count)
+        for (rank, m) in mergeStrings.enumerated() {
+            let bytes = Array(m.utf8)
+            guard let space = bytes.firstIndex(of: 0x20), space > 0, space < bytes.count - 1 else {
+                throw BPETokenizerError(reason: "merge \(rank) '\(m)' is not two tokens separated by a space")
+            }
+            pairs.append((Array(bytes[..<space]), Array(bytes[(space + 1)...])))
+        }
+        try self.init(tokens: tokens, tokenTypes: tokenTypes, mergePairs: pairs, preTokenizer: preTokenizer)
+    }
+
+    /// Builds the tokenizer from its parts; `mergePairs` are the UTF-8 bytes of each merge's left and right
+    /// token, in rank order (so tokens containing spaces can be merged too).
+    init(tokens: [String], tokenTypes: [Int32], mergePairs: [(left: [UInt8], right: [UInt8])], preTokenizer: BPEPreTokenizer) throws {
         guard tokens.count == tokenTypes.count, tokens.count < Int(Int32.max) else {
             throw BPETokenizerError(reason: "\(tokens.count) tokens but \(tokenTypes.count) token types")
         }
@@ -95,13 +110,8 @@ public final class BPETokenizer: Sendable {
         self.byteIds = byteIds
 
         var merges: [UInt64: (rank: Int32, merged: Int32)] = [:]
-        merges.reserveCapacity(mergeStrings.count)
-        for (rank, m) in mergeStrings.enumerated() {
-            let bytes = Array(m.utf8)
-            guard let space = bytes.firstIndex(of: 0x20), space > 0, space < bytes.count - 1 else {
-                throw BPETokenizerError(reason: "merge \(rank) '\(m)' is not two tokens separated by a space")
-            }
-            let left = Array(bytes[..<space]), right = Array(bytes[(space + 1)...])
+        merges.reserveCapacity(mergePairs.count)
+        for (rank, (left, right)) in mergePairs.enumerated() {
             // A merge whose parts or result are not in the vocabulary can never fire; skip it.
             guard let l = idsByBytes[left], let r = idsByBytes[right], let merged = idsByBytes[left + right] else { continue }
             let key = UInt64(UInt32(l)) << 32 | UInt64(UInt32(r))
