@@ -67,13 +67,8 @@ extension VectorDatabase {
                 }
                 let found = try HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
                     .search(query, k: k, ef: max(ef, k), in: txn)
-                let hits = try found.map { entry -> SearchHit in
-                    guard let document = try document(id: entry.id, in: txn) else {
-                        throw VecDBError("the index of '\(name)' has a node for missing document \(entry.id); run `vecdb check`")
-                    }
-                    return SearchHit(document: document, score: entry.score)
-                }
-                return SearchResults(hits: hits, snapshot: txn.id, scanned: 0, mode: .index(ef: max(ef, k)))
+                return SearchResults(hits: try hits(found, collection: name, in: txn), snapshot: txn.id, scanned: 0,
+                                     mode: .index(ef: max(ef, k)))
             case .exact, .automatic:
                 return try scan(collection, query: query, k: k, in: txn)
             }
@@ -100,13 +95,18 @@ extension VectorDatabase {
                 return true
             }
         }
-        let hits = try best.sorted().map { entry -> SearchHit in
+        let found = best.sorted().map { (id: $0.id, score: $0.score) }
+        return SearchResults(hits: try hits(found, collection: name, in: txn), snapshot: txn.id, scanned: scanned, mode: .exact)
+    }
+
+    /// The documents of ranked ids, read in the same snapshot as the ranking.
+    private func hits(_ ranked: [(id: UInt64, score: Float)], collection name: String, in txn: Transaction) throws -> [SearchHit] {
+        try ranked.map { entry in
             guard let document = try document(id: entry.id, in: txn) else {
-                throw VecDBError("collection '\(name)' has a vector for missing document \(entry.id); run `vecdb check`")
+                throw VecDBError("collection '\(name)' refers to missing document \(entry.id); run `vecdb check`")
             }
             return SearchHit(document: document, score: entry.score)
         }
-        return SearchResults(hits: hits, snapshot: txn.id, scanned: scanned, mode: .exact)
     }
 }
 
