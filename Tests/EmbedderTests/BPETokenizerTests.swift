@@ -15,47 +15,12 @@ final class BPETokenizerTests: XCTestCase {
 
     /// The tricky strings and the templated prompts of smollm2_last_token.json.
     func testReferenceCasesAndTemplatedPrompts() throws {
-        let tok = try tokenizer()
-        let ref = try LlamaTestSupport.fixture("smollm2_last_token") as! [String: Any]
-        let cases = ref["tokenization_cases"] as! [String: [String: Any]]
-        XCTAssertEqual(cases.count, 12)
-        for name in cases.keys.sorted() {
-            let c = cases[name]!
-            let text = c["text"] as! String
-            let expected = (c["ids"] as! [Int]).map(Int32.init)
-            let got = tok.encode(text)
-            XCTAssertEqual(got, expected, "case \(name): \(text.debugDescription)")
-            XCTAssertEqual(try got.map { try tok.token(forId: $0) }, c["tokens"] as! [String], name)
-            XCTAssertEqual(try tok.decode(got), Array(text.utf8), "round trip \(name)")
-        }
-        let variants = ref["variants"] as! [String: [String: Any]]
-        for v in variants.keys.sorted() {
-            let texts = variants[v]!["templated_texts"] as! [String]
-            let ids = variants[v]!["token_ids"] as! [[Int]]
-            for (t, i) in zip(texts, ids) {
-                XCTAssertEqual(tok.encode(t), i.map(Int32.init), "\(v): \(t.debugDescription)")
-            }
-        }
+        try LlamaTestSupport.assertReferenceCases(try tokenizer())
     }
 
     /// llama.cpp's tokenizer test corpus (tokenizer_corpus_golden.json, `smollm2_bpe_no_special`).
     func testLlamaCppCorpus() throws {
-        let tok = try tokenizer()
-        let ref = try LlamaTestSupport.fixture("tokenizer_corpus_golden") as! [String: Any]
-        let cases = ref["smollm2_bpe_no_special"] as! [[String: Any]]
-        XCTAssertGreaterThan(cases.count, 30)
-        var failures = 0
-        for c in cases {
-            let text = c["text"] as! String
-            let expected = (c["ids"] as! [Int]).map(Int32.init)
-            let got = tok.encode(text)
-            if got != expected {
-                failures += 1
-                XCTFail("\(text.debugDescription): got \(got.prefix(40)) expected \(expected.prefix(40))")
-            }
-            XCTAssertEqual(try tok.decode(got), Array(text.utf8))
-        }
-        XCTAssertEqual(failures, 0)
+        try LlamaTestSupport.assertLlamaCppCorpus(try tokenizer())
     }
 
     func testControlTokensInRawText() throws {

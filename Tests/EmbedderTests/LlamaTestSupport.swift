@@ -1,3 +1,4 @@
+import Embedder
 import Foundation
 import TestSupport
 import XCTest
@@ -49,4 +50,53 @@ enum LlamaTestSupport {
     }
 
     static func cosine(_ a: [Float], _ b: [Float]) -> Double { cosine(a, b.map(Double.init)) }
+}
+
+/// Reference checks shared by every way of building the SmolLM2 tokenizer (GGUF metadata, tokenizer.json).
+extension LlamaTestSupport {
+    /// The tricky strings and the templated prompts of smollm2_last_token.json give the reference ids and tokens.
+    static func assertReferenceCases(_ tok: BPETokenizer) throws {
+        let ref = try LlamaTestSupport.fixture("smollm2_last_token") as! [String: Any]
+        let cases = ref["tokenization_cases"] as! [String: [String: Any]]
+        XCTAssertEqual(cases.count, 12)
+        for name in cases.keys.sorted() {
+            let c = cases[name]!
+            let text = c["text"] as! String
+            let got = tok.encode(text)
+            XCTAssertEqual(got, (c["ids"] as! [Int]).map(Int32.init), "case \(name): \(text.debugDescription)")
+            XCTAssertEqual(try got.map { try tok.token(forId: $0) }, c["tokens"] as! [String], name)
+            XCTAssertEqual(try tok.decode(got), Array(text.utf8), "round trip \(name)")
+        }
+        let variants = ref["variants"] as! [String: [String: Any]]
+        var checked = 0
+        for v in variants.keys.sorted() {
+            let texts = variants[v]!["templated_texts"] as! [String]
+            let ids = variants[v]!["token_ids"] as! [[Int]]
+            XCTAssertEqual(texts.count, ids.count, v)
+            for (t, i) in zip(texts, ids) {
+                XCTAssertEqual(tok.encode(t), i.map(Int32.init), "\(v): \(t.debugDescription)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 0)
+    }
+
+    /// llama.cpp's tokenizer test corpus (tokenizer_corpus_golden.json, `smollm2_bpe_no_special`).
+    static func assertLlamaCppCorpus(_ tok: BPETokenizer) throws {
+        let ref = try LlamaTestSupport.fixture("tokenizer_corpus_golden") as! [String: Any]
+        let cases = ref["smollm2_bpe_no_special"] as! [[String: Any]]
+        XCTAssertGreaterThan(cases.count, 30)
+        var failures = 0
+        for c in cases {
+            let text = c["text"] as! String
+            let expected = (c["ids"] as! [Int]).map(Int32.init)
+            let got = tok.encode(text)
+            if got != expected {
+                failures += 1
+                XCTFail("\(text.debugDescription): got \(got.prefix(40)) expected \(expected.prefix(40))")
+            }
+            XCTAssertEqual(try tok.decode(got), Array(text.utf8))
+        }
+        XCTAssertEqual(failures, 0)
+    }
 }

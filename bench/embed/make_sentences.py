@@ -1,15 +1,14 @@
 """Writes N sentences of 16-24 words drawn from a fixed vocabulary (seed 42): the recipe of
 ../shared/reference/scripts/minilm_bench.py, so the texts match the reference throughput run."""
+import os
 import random
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from reference_vocabulary import WORDS  # noqa: E402
+
 count, path = int(sys.argv[1]), sys.argv[2]
-words = ("the of and to in is was for on that with as by at from his her they have had not are this which be or an "
-         "were their one all also but has more its new after first two other some time year city people state world "
-         "system during most many years between under government school company used music river known team game "
-         "called war film water book history market energy computer network processing unit graphics memory model "
-         "data science research university student teacher language library bridge mountain island village church "
-         "museum station airport hospital engine vehicle software hardware function signal").split()
+words = WORDS
 rng = random.Random(42)
 with open(path, "w", encoding="utf-8") as out:
     for _ in range(count):

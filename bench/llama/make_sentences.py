@@ -1,15 +1,14 @@
 """Writes the 64 sentences of the reference SmolLM2 throughput run (/work/shared/reference/scripts/smollm_bench.py):
 20 words drawn (seed 1) from the minilm_bench.py vocabulary, plus a full stop; one per line."""
+import os
 import random
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from reference_vocabulary import WORDS  # noqa: E402
+
 path = sys.argv[1]
-words = ("the of and to in is was for on that with as by at from his her they have had not are this which be or an "
-         "were their one all also but has more its new after first two other some time year city people state world "
-         "system during most many years between under government school company used music river known team game "
-         "called war film water book history market energy computer network processing unit graphics memory model "
-         "data science research university student teacher language library bridge mountain island village church "
-         "museum station airport hospital engine vehicle software hardware function signal").split()
+words = WORDS
 rng = random.Random(1)
 with open(path, "w", encoding="utf-8") as out:
     for _ in range(64):
