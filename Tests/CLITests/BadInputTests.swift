@@ -61,7 +61,12 @@ final class BadInputTests: XCTestCase {
         let secret = try write("secret.txt", Array("private\n".utf8))
         chmod(secret, 0o600)
         let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        try expectFailure(["ingest", secret, "--db", db], wrapper: nobody, says: "secret.txt: cannot be read")
+        // The build folder may sit where `nobody` cannot reach: run a copy from the test's own folder.
+        var copy = cli
+        copy.executable = folder.appendingPathComponent("vecdb")
+        try FileManager.default.copyItem(at: CLI.executable, to: copy.executable)
+        chmod(folder.path, 0o755)
+        try expectFailure(["ingest", secret, "--db", db], wrapper: nobody, cli: copy, says: "secret.txt: cannot be read")
     }
 
     func testMissingModel() throws {

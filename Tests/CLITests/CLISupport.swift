@@ -22,16 +22,18 @@ struct CLI {
     }()
 
     var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// The binary to run; by default the one SwiftPM built.
+    var executable: URL = CLI.executable
 
     /// Starts `vecdb arguments`, optionally under another program (e.g. setpriv).
     func start(_ arguments: [String], stdin: Data? = nil, wrapper: [String] = []) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         if wrapper.isEmpty {
-            process.executableURL = CLI.executable
+            process.executableURL = executable
             process.arguments = arguments
         } else {
             process.executableURL = URL(fileURLWithPath: wrapper[0])
-            process.arguments = Array(wrapper.dropFirst()) + [CLI.executable.path] + arguments
+            process.arguments = Array(wrapper.dropFirst()) + [executable.path] + arguments
         }
         process.environment = environment
         let out = Pipe(), err = Pipe()
