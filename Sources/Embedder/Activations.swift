@@ -54,27 +54,8 @@ public enum Activations {
         return y.replacing(with: -y, where: x .< 0)
     }
 
-    /// Exact (erf) GELU of `v + bias` for a row of `count` values, in place: ½·v·(1 + erf(v/√2)).
-    /// This is BERT's `gelu`, not the tanh approximation.
-    @inline(__always)
-    public static func biasGELU(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, count: Int) {
-        let raw = UnsafeMutableRawPointer(row), rawBias = UnsafeRawPointer(bias)
-        var i = 0
-        while i + width <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: Vector.self) + rawBias.loadUnaligned(fromByteOffset: i * 4, as: Vector.self)
-            let g = Vector(repeating: 0.5) * v * (Vector(repeating: 1) + erf(v * Vector(repeating: 0.707_106_781_186_547_5)))
-            raw.storeBytes(of: g, toByteOffset: i * 4, as: Vector.self)
-            i += width
-        }
-        if i < count {
-            var v = Vector(repeating: 0)
-            for k in i..<count { v[k - i] = row[k] + bias[k] }
-            let g = Vector(repeating: 0.5) * v * (Vector(repeating: 1) + erf(v * Vector(repeating: 0.707_106_781_186_547_5)))
-            for k in i..<count { row[k] = g[k - i] }
-        }
-    }
-
-    /// Exact (erf) GELU of `count` contiguous values, in place.
+    /// Exact (erf) GELU of `count` contiguous values, in place: ½·v·(1 + erf(v/√2)) — BERT's `gelu`, not the tanh
+    /// approximation.
     @inline(__always)
     public static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int) {
         let raw = UnsafeMutableRawPointer(values)
@@ -90,22 +71,6 @@ public enum Activations {
             v[0] = values[i]
             let g = Vector(repeating: 0.5) * v * (Vector(repeating: 1) + erf(v * Vector(repeating: 0.707_106_781_186_547_5)))
             values[i] = g[0]
-            i += 1
-        }
-    }
-
-    /// `row += bias`.
-    @inline(__always)
-    public static func addBias(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, count: Int) {
-        let raw = UnsafeMutableRawPointer(row), rawBias = UnsafeRawPointer(bias)
-        var i = 0
-        while i + width <= count {
-            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: Vector.self) + rawBias.loadUnaligned(fromByteOffset: i * 4, as: Vector.self)
-            raw.storeBytes(of: v, toByteOffset: i * 4, as: Vector.self)
-            i += width
-        }
-        while i < count {
-            row[i] += bias[i]
             i += 1
         }
     }
