@@ -34,7 +34,8 @@ let package = Package(
         .target(name: "BLAS", dependencies: ["CCPUID"], swiftSettings: cpuSettings,
                 linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Index", dependencies: ["LMDB"], swiftSettings: cpuSettings),
-        .target(name: "Embedder", dependencies: ["BLAS"], swiftSettings: cpuSettings),
+        .target(name: "SeededRandom"),
+        .target(name: "Embedder", dependencies: ["BLAS", "SeededRandom"], swiftSettings: cpuSettings),
         .target(name: "VecDB", dependencies: ["LMDB", "Index", "Embedder", "BLAS"], swiftSettings: cpuSettings),
         .executableTarget(
             name: "vecdb-cli",
@@ -47,7 +48,7 @@ let package = Package(
                           swiftSettings: cpuSettings),
         .executableTarget(name: "llama-bench", dependencies: ["Embedder", "BLAS"], path: "bench/llama/Sources",
                           swiftSettings: cpuSettings),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SeededRandom"], path: "Tests/TestSupport"),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: cpuSettings),
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"], swiftSettings: cpuSettings),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "TestSupport"], resources: [.copy("Fixtures")],

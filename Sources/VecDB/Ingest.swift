@@ -52,6 +52,10 @@ extension VectorDatabase {
     ) throws -> IngestSummary {
         let started = Date()
         var summary = IngestSummary(collections: embedder.spaces.map(\.collection))
+        if let adapter = embedder.adapter {
+            // Documents that already have the frozen vector get the adapted one without running the model.
+            summary.embedded += try fillAdapterSpace(adapter.name)
+        }
         try environment.read { txn in
             for space in embedder.spaces { _ = try collection(for: space, of: embedder.reference, create: false, in: txn) }
         }

@@ -16,7 +16,12 @@ enum Layout {
     static let vectorsName = "vectors"
     /// Every collection's HNSW index (docs/INDEX.md), keys prefixed by the collection id.
     static let hnswName = "hnsw"
-    static let allNames = [metaName, documentsName, keysName, collectionsName, vectorsName, hnswName]
+    /// Contrastive adapters trained in the database, by name (`StoredAdapter`).
+    static let adaptersName = "adapters"
+    /// Frozen-model vectors of texts that are not documents (training queries), keyed by sha256 of space and text.
+    static let embeddingCacheName = "embedding_cache"
+    static let allNames = [metaName, documentsName, keysName, collectionsName, vectorsName, hnswName, adaptersName,
+                           embeddingCacheName]
 
     static let formatKey = Array("format".utf8)
     static let nextDocumentKey = Array("next_document_id".utf8)
@@ -57,4 +62,6 @@ struct Tables {
     let collections: Database
     let vectors: Database
     let hnsw: Database
+    let adapters: Database
+    let embeddingCache: Database
 }

@@ -1,3 +1,4 @@
+import BLAS
 import Embedder
 import Foundation
 
@@ -37,6 +38,8 @@ public struct EmbeddingOptions: Sendable, Equatable {
 public final class SpaceEmbedder {
     public let reference: ModelReference
     public let spaces: [VectorSpace]
+    /// The adapter this embedder applies, when it is an adapter's space.
+    public let adapter: StoredAdapter?
     private let compute: ([String]) throws -> [[Embedding]]
     private let tokenizeText: (String) throws -> TokenizedText
 
@@ -45,6 +48,7 @@ public final class SpaceEmbedder {
     /// default) for the others, so each variant has a collection of its own.
     public init(_ reference: ModelReference, options: EmbeddingOptions = EmbeddingOptions(), collection: String? = nil) throws {
         self.reference = reference
+        adapter = nil
         let base = collection ?? reference.collectionName
         switch reference.kind {
         case .sentenceTransformer:
@@ -108,6 +112,46 @@ public final class SpaceEmbedder {
             }
             tokenizeText = { try model.tokenize($0, prompt: prompts[0]) }
         }
+    }
+
+    /// An adapter's space: the base model embeds as it did for the adapter's base collection, then the adapter maps
+    /// each vector. The base model must be the one the adapter was trained on (same weights hash).
+    public init(adapter record: StoredAdapter, weights: ProjectionAdapter, store: ModelStore = .fromEnvironment()) throws {
+        let baseReference = try ModelReference(record.base.model, store: store)
+        guard baseReference.weightsSHA256 == record.base.weightsSHA256 else {
+            throw VecDBError("adapter '\(record.name)' was trained on \(record.base.model) with weights sha256 "
+                + "\(record.base.weightsSHA256.prefix(12))…, but that model now has \(baseReference.weightsSHA256.prefix(12))…")
+        }
+        let base = try SpaceEmbedder(baseReference, options: EmbeddingOptions(
+            poolings: [record.base.pooling], prompts: [record.base.prompt], maxTokens: record.base.maxTokens))
+        var reference = baseReference
+        reference.given = record.name
+        reference.collectionName = record.name
+        reference.weightsSHA256 = StoredAdapter.weightsSHA256(base: record.base, adapter: weights)
+        self.reference = reference
+        adapter = record
+        spaces = [VectorSpace(collection: record.name, pooling: record.base.pooling, prompt: record.base.prompt,
+                              maxTokens: record.base.maxTokens, dimensions: record.shape.output)]
+        let blas = try BLAS.shared()
+        compute = { texts in
+            let frozen = try base.embed(texts)[0]
+            let adapted = weights.apply(frozen.map(\.vector), blas: blas)
+            return [zip(frozen, adapted).map { Embedding(vector: $1, tokenCount: $0.tokenCount, truncated: $0.truncated) }]
+        }
+        tokenizeText = { try base.tokenize($0) }
+    }
+
+    /// The model or adapter called `name`: an adapter trained in `database` when it has one of that name, else a
+    /// catalogue model or a path. `options` and `collection` apply to models; an adapter's space is fixed by training.
+    public static func named(_ name: String, options: EmbeddingOptions = EmbeddingOptions(), collection: String? = nil,
+                             database: VectorDatabase?) throws -> SpaceEmbedder {
+        if let database, let (record, weights) = try database.adapter(named: name) {
+            guard options == EmbeddingOptions(), collection == nil else {
+                throw VecDBError("'\(name)' is an adapter: its pooling, prompt, token limit and collection were fixed when it was trained")
+            }
+            return try SpaceEmbedder(adapter: record, weights: weights)
+        }
+        return try SpaceEmbedder(try ModelReference(name), options: options, collection: collection)
     }
 
     /// Vectors of `texts` in every space: `result[space][text]`.

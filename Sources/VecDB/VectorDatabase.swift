@@ -72,11 +72,12 @@ public final class VectorDatabase {
                 }
                 return db
             }
-            // The index table is optional (FORMAT.md, versioning rule): a database made before it gains it on open.
-            let hnsw = try open(Layout.hnswName, create: false) ?? open(Layout.hnswName, create: true)!
+            // Tables added after format 1 are optional (FORMAT.md, versioning rule): an older database gains them on open.
+            func added(_ name: String) throws -> Database { try open(name, create: false) ?? open(name, create: true)! }
             return Tables(meta: meta, documents: try required(Layout.documentsName), keys: try required(Layout.keysName),
                           collections: try required(Layout.collectionsName), vectors: try required(Layout.vectorsName),
-                          hnsw: hnsw)
+                          hnsw: try added(Layout.hnswName), adapters: try added(Layout.adaptersName),
+                          embeddingCache: try added(Layout.embeddingCacheName))
         }
         let existing = try environment.read { txn -> Bool in
             // The unnamed main database lists the named ones: a non-empty one without `meta` is someone else's.
@@ -87,7 +88,8 @@ public final class VectorDatabase {
         let tables = Tables(
             meta: try open(Layout.metaName, create: true)!, documents: try open(Layout.documentsName, create: true)!,
             keys: try open(Layout.keysName, create: true)!, collections: try open(Layout.collectionsName, create: true)!,
-            vectors: try open(Layout.vectorsName, create: true)!, hnsw: try open(Layout.hnswName, create: true)!)
+            vectors: try open(Layout.vectorsName, create: true)!, hnsw: try open(Layout.hnswName, create: true)!,
+            adapters: try open(Layout.adaptersName, create: true)!, embeddingCache: try open(Layout.embeddingCacheName, create: true)!)
         try environment.write { txn in
             if try txn.value(tables.meta, for: Layout.formatKey) == nil {
                 try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.formatVersion))

@@ -18,6 +18,11 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     func open(create: Bool) throws -> VectorDatabase { try VectorDatabase(path: path, create: create) }
+
+    /// The database when one exists at the path, for commands that work without one but may use its adapters.
+    func openIfPresent() throws -> VectorDatabase? {
+        FileManager.default.fileExists(atPath: path + "/data.mdb") ? try open(create: false) : nil
+    }
 }
 
 /// `--model`, `--collection` and how the model turns text into vectors.
@@ -44,22 +49,24 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("max-tokens"), help: ArgumentHelp("Token limit for Llama models (default 512).", valueName: "n"))
     var maxTokens: Int?
 
-    func reference() throws -> ModelReference { try ModelReference(model) }
-
-    /// The model loaded with the vector spaces asked for.
-    func embedder(defaultPrompt: String? = nil) throws -> SpaceEmbedder {
+    /// The model loaded with the vector spaces asked for, or the adapter of that name trained in `database`.
+    func embedder(database: VectorDatabase?, defaultPrompt: String? = nil) throws -> SpaceEmbedder {
         func list(_ text: String?) -> [String]? {
             text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         }
-        let reference = try reference()
+        if let database, try database.adapter(named: model) != nil {
+            return try SpaceEmbedder.named(model, options: EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens),
+                                           collection: collection, database: database)
+        }
+        let reference = try ModelReference(model)
         let prompts = list(prompt) ?? (reference.kind == .gguf ? defaultPrompt.map { [$0] } : nil)
         return try SpaceEmbedder(reference, options: EmbeddingOptions(poolings: list(pooling), prompts: prompts, maxTokens: maxTokens),
                                  collection: collection)
     }
 
     /// As `embedder`, for commands that use one vector space.
-    func singleSpaceEmbedder(defaultPrompt: String? = nil) throws -> SpaceEmbedder {
-        let embedder = try embedder(defaultPrompt: defaultPrompt)
+    func singleSpaceEmbedder(database: VectorDatabase?, defaultPrompt: String? = nil) throws -> SpaceEmbedder {
+        let embedder = try embedder(database: database, defaultPrompt: defaultPrompt)
         guard embedder.spaces.count == 1 else {
             throw VecDBError("this command uses one vector space: give one --pooling and one --prompt")
         }
@@ -67,8 +74,12 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// A model with one vector space from `MODEL[:POOLING[:PROMPT]]`, e.g. `minilm`, `smollm2:logits:chat-gen`.
-func spaceEmbedder(spec: String) throws -> SpaceEmbedder {
+/// A model with one vector space from `MODEL[:POOLING[:PROMPT]]`, e.g. `minilm`, `smollm2:logits:chat-gen`, or an
+/// adapter trained in `database`, e.g. `smollm2+adapter`.
+func spaceEmbedder(spec: String, database: VectorDatabase?) throws -> SpaceEmbedder {
+    if let database, try database.adapter(named: spec) != nil {
+        return try SpaceEmbedder.named(spec, database: database)
+    }
     let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
     guard parts.count <= 3, !parts[0].isEmpty else {
         throw VecDBError("'\(spec)' is not MODEL[:POOLING[:PROMPT]]")

@@ -9,7 +9,8 @@ struct CompareCommand: ParsableCommand {
         discussion: """
             Line i of --questions is answered by line i of --answers. For each model, every question is compared \
             with every answer by cosine similarity; a model that understands relevance scores matching pairs \
-            clearly above non-matching ones. No database is used.
+            clearly above non-matching ones. Nothing is stored; the database (--db) is read only to find adapters \
+            named in --models (see `vecdb train`).
 
             Without files it runs the seed article's two questions and two answers and prints, beside vecdb's \
             models, the article's published figures for Mistral-7B-Instruct-v0.1 (a base LLM, last token) and \
@@ -33,6 +34,9 @@ struct CompareCommand: ParsableCommand {
         valueName: "a,b,…"))
     var models = ModelCatalog.defaultModelName
 
+    /// Only read, for adapters named in --models.
+    @OptionGroup var database: DatabaseOptions
+
     @Flag(help: "Print {\"models\": {NAME: {\"similarities\", \"mean_matching\", \"gap\", …}}, \"published\": …} as JSON.")
     var json = false
 
@@ -52,10 +56,11 @@ struct CompareCommand: ParsableCommand {
         guard questionTexts.count == answerTexts.count else {
             throw VecDBError("\(questions!) has \(questionTexts.count) lines but \(answers!) has \(answerTexts.count); line i of each must pair up")
         }
+        let db = try database.openIfPresent()
         var results: [(name: String, comparison: PairComparison, seconds: Double)] = []
         for spec in modelNames {
             let started = Date()
-            let embedder = try spaceEmbedder(spec: spec)
+            let embedder = try spaceEmbedder(spec: spec, database: db)
             // Two batched calls, not one per text.
             let q = try embedder.embed(questionTexts)[0].map(\.vector)
             let a = try embedder.embed(answerTexts)[0].map(\.vector)

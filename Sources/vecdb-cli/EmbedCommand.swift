@@ -5,9 +5,10 @@ import VecDB
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Print embeddings as JSON Lines, without touching a database.",
+        abstract: "Print embeddings as JSON Lines, without storing them.",
         discussion: """
-            Prints {"text": ..., "vector": [...]} per text: the arguments, or each non-blank line of --input.
+            Prints {"text": ..., "vector": [...]} per text: the arguments, or each non-blank line of --input. \
+            The database is read only to find an adapter named by --model (see `vecdb train`).
 
             Examples:
               vecdb embed "What is GPU?" "OpenAI is based at San Francisco."
@@ -22,13 +23,15 @@ struct EmbedCommand: ParsableCommand {
     var input: String?
 
     @OptionGroup var modelOptions: ModelOptions
+    /// Only read, for adapters named by --model.
+    @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
         guard !texts.isEmpty || input != nil else { throw ValidationError("give texts or --input FILE") }
     }
 
     func run() throws {
-        let embedder = try modelOptions.singleSpaceEmbedder()
+        let embedder = try modelOptions.singleSpaceEmbedder(database: try database.openIfPresent())
         func emit(_ batch: [String]) throws {
             for (text, embedding) in zip(batch, try embedder.embed(batch)[0]) {
                 printJSONLine(["text": text, "vector": embedding.vector.map(Double.init)] as [String: Any])

@@ -89,8 +89,6 @@ struct EvalCommand: ParsableCommand {
         if data.unknownJudgedDocuments > 0 {
             printError("note: \(data.unknownJudgedDocuments) judged documents are not in corpus.jsonl; they count as relevant and unretrievable")
         }
-        // Resolve every model first, so a typo fails before minutes of embedding.
-        let references = try modelNames.map { try ModelReference($0) }
         func list(_ text: String?) -> [String]? { text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } }
         let path = databasePath
         if db == nil {
@@ -99,14 +97,22 @@ struct EvalCommand: ParsableCommand {
         }
         let database = try VectorDatabase(path: path, create: true)
         printError("database: \(path)")
+        // Resolve every model first, so a typo fails before minutes of embedding. Adapters live in the database.
+        let adapters = Set(try database.adapters().map(\.name))
+        let references = try modelNames.map { name in adapters.contains(name) ? nil : try ModelReference(name) }
 
         var evaluations: [RetrievalEvaluation] = []
         var measured: [String: (seconds: Double, peakMiB: Double?)] = [:]
-        for reference in references {
+        for (name, reference) in zip(modelNames, references) {
             ProcessMemory.resetPeak()
             let started = Date()
-            let options = reference.kind == .gguf ? EmbeddingOptions(poolings: list(pooling), prompts: list(prompt)) : EmbeddingOptions()
-            let embedder = try SpaceEmbedder(reference, options: options, collection: collection)
+            let embedder: SpaceEmbedder
+            if let reference {
+                let options = reference.kind == .gguf ? EmbeddingOptions(poolings: list(pooling), prompts: list(prompt)) : EmbeddingOptions()
+                embedder = try SpaceEmbedder(reference, options: options, collection: collection)
+            } else {
+                embedder = try SpaceEmbedder.named(name, database: database)
+            }
             let meter = ProgressMeter(enabled: standardErrorIsTerminal)
             var phase: RetrievalEvaluation.Phase?
             let spaceEvaluations = try RetrievalEvaluation.run(
@@ -114,7 +120,7 @@ struct EvalCommand: ParsableCommand {
             ) { current, done, total in
                 if current != phase {
                     meter.finish()
-                    if !standardErrorIsTerminal { printError("\(reference.given): \(current.rawValue) (\(total))") }
+                    if !standardErrorIsTerminal { printError("\(name): \(current.rawValue) (\(total))") }
                     phase = current
                 }
                 let unit = current == .ingest ? "docs" : "queries"

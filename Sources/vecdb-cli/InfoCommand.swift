@@ -22,6 +22,7 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let db = try database.open(create: false)
         let collections = try db.collections()
+        let adapters = try db.adapters()
         let documents = try db.documentCount()
         let bytes = try db.storageBytes()
         let blas: [String: Any]
@@ -48,6 +49,15 @@ struct InfoCommand: ParsableCommand {
                     }
                     return object
                 },
+                "adapters": adapters.map { a -> [String: Any] in
+                    [
+                        "name": a.name, "base_collection": a.base.collection, "base_model": a.base.model,
+                        "input": a.shape.input, "hidden": a.shape.hidden, "output": a.shape.output,
+                        "seed": a.options.seed, "data_sha256": a.data.sha256, "data_source": a.data.source,
+                        "best_epoch": a.bestEpoch, "validation_mrr_at_10": a.history[a.bestEpoch].validationMRR,
+                        "created": a.created,
+                    ]
+                },
             ] as [String: Any])
             return
         }
@@ -71,6 +81,11 @@ struct InfoCommand: ParsableCommand {
             } else {
                 print("           no index: searched exactly")
             }
+        }
+        for a in adapters {
+            print("adapter    \(a.name): \(a.base.collection) → \(a.shape.hidden > 0 ? "\(a.shape.hidden) → " : "")\(a.shape.output) dims, "
+                + "trained on \(a.data.source), \(a.data.pairs) pairs (sha256 \(a.data.sha256.prefix(12))…), seed \(a.options.seed), "
+                + String(format: "best epoch %d, validation MRR@10 %.4f", a.bestEpoch, a.history[a.bestEpoch].validationMRR))
         }
     }
 }

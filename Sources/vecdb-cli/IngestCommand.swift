@@ -54,8 +54,11 @@ struct IngestCommand: ParsableCommand {
         if try input.hasNoRecords() {
             throw VecDBError("\(input.sourceName): no documents (\(input.lineNumber) lines, all blank)")
         }
-        let embedder = try modelOptions.embedder()
-        let db = try database.open(create: true)
+        // Opened once: LMDB forbids two handles on one environment in a process. A new database is created only
+        // after the model loads, so a bad model name leaves nothing behind.
+        let existing = try database.openIfPresent()
+        let embedder = try modelOptions.embedder(database: existing)
+        let db = try existing ?? database.open(create: true)
         let meter = ProgressMeter(enabled: progress == .auto && standardErrorIsTerminal)
         let summary = try db.ingest(from: input, embedder: embedder, batchSize: batchSize) { commit in
             switch progress {

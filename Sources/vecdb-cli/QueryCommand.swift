@@ -57,7 +57,7 @@ struct QueryCommand: ParsableCommand {
         if let models {
             return try compare(db, specs: models.split(separator: ",").map { String($0) })
         }
-        let embedder = try modelOptions.singleSpaceEmbedder()
+        let embedder = try modelOptions.singleSpaceEmbedder(database: db)
         let results = try db.query(text, embedder: embedder, k: k, mode: mode)
         if json {
             let hits = results.hits.map { hit -> [String: Any] in
@@ -86,7 +86,7 @@ struct QueryCommand: ParsableCommand {
         var names: [String] = []
         var rankings: [[SearchHit]] = []
         for spec in specs {
-            let embedder = try spaceEmbedder(spec: spec)
+            let embedder = try spaceEmbedder(spec: spec, database: db)
             let all = try db.collection(named: embedder.spaces[0].collection)?.count ?? 0
             rankings.append(try db.query(text, embedder: embedder, k: max(all, 1), mode: .exact).hits)
             names.append(embedder.spaces[0].collection)

@@ -97,7 +97,7 @@ public struct BEIRDataset: Sendable {
     // MARK: Parsing
 
     /// Calls `body` with each non-blank line's JSON object and its "file:line" label.
-    private static func forEachJSONLine(_ file: URL, _ body: ([String: Any], String) throws -> Void) throws {
+    static func forEachJSONLine(_ file: URL, _ body: ([String: Any], String) throws -> Void) throws {
         let name = file.lastPathComponent
         for (index, line) in try lines(of: file).enumerated() {
             let where_ = "\(name):\(index + 1)"
@@ -163,7 +163,7 @@ public struct BEIRDataset: Sendable {
         }
     }
 
-    private static func string(_ object: [String: Any], _ field: String, _ where_: String, required: Bool) throws -> String? {
+    static func string(_ object: [String: Any], _ field: String, _ where_: String, required: Bool) throws -> String? {
         switch object[field] {
         case nil, is NSNull:
             if required { throw VecDBError("\(where_): field \"\(field)\" is missing") }

@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 
 extension VectorDatabase {
     /// The stored vectors of `documentIDs` in collection `name`, read in one snapshot; ids without a vector in
@@ -11,23 +12,27 @@ extension VectorDatabase {
             guard let collection = try collections(in: txn).first(where: { $0.name == name }) else {
                 throw VecDBError("no collection '\(name)' in \(path)")
             }
-            let byteCount = collection.dimensions * MemoryLayout<Float>.size
             var result: [UInt64: [Float]] = [:]
             for id in documentIDs {
-                let vector = try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id)) { raw -> [Float]? in
-                    guard let raw else { return nil }
-                    guard raw.count == byteCount else {
-                        throw VecDBError("vector of document \(id) in '\(name)' has \(raw.count) bytes, expected \(byteCount); run `vecdb check`")
-                    }
-                    // The map gives no alignment guarantee for values, so copy bytes rather than rebinding.
-                    return [Float](unsafeUninitializedCapacity: collection.dimensions) { buffer, count in
-                        UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
-                        count = collection.dimensions
-                    }
-                }
-                if let vector { result[id] = vector }
+                if let vector = try storedVector(collection: collection, document: id, in: txn) { result[id] = vector }
             }
             return result
+        }
+    }
+
+    /// Document `id`'s vector in `collection`, or nil when it has none.
+    func storedVector(collection: Collection, document id: UInt64, in txn: Transaction) throws -> [Float]? {
+        let byteCount = collection.dimensions * MemoryLayout<Float>.size
+        return try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id)) { raw -> [Float]? in
+            guard let raw else { return nil }
+            guard raw.count == byteCount else {
+                throw VecDBError("vector of document \(id) in '\(collection.name)' has \(raw.count) bytes, expected \(byteCount); run `vecdb check`")
+            }
+            // The map gives no alignment guarantee for values, so copy bytes rather than rebinding.
+            return [Float](unsafeUninitializedCapacity: collection.dimensions) { buffer, count in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+                count = collection.dimensions
+            }
         }
     }
 }

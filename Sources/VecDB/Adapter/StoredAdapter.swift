@@ -1,0 +1,85 @@
+import Embedder
+import Foundation
+
+/// A contrastive adapter trained in this database: the frozen vector space it reads, its weights, and how it was
+/// trained — enough to rebuild its vectors and to tell two trainings apart.
+///
+/// Stored in the `adapters` table under its name (docs/FORMAT.md): u32 little-endian length of this record's JSON,
+/// the JSON, then μ and the parameters as float32 little-endian.
+public struct StoredAdapter: Codable, Sendable {
+    /// The frozen model and vector space the adapter reads.
+    public struct BaseSpace: Codable, Sendable, Equatable {
+        /// The model as given to `vecdb train` (a catalogue name or a path).
+        public var model: String
+        public var weightsSHA256: String
+        /// The collection holding the frozen vectors, e.g. `smollm2:mean:chat`.
+        public var collection: String
+        public var pooling: String
+        public var prompt: String
+        public var maxTokens: Int
+        public var dimensions: Int
+    }
+
+    /// What the adapter was trained on.
+    public struct TrainingData: Codable, Sendable, Equatable {
+        /// `pairs FILE` or `dataset DIR (split)`.
+        public var source: String
+        /// sha256 over the training pairs in order (query text, NUL, document text, newline), so the same data is
+        /// recognisable whatever its file name.
+        public var sha256: String
+        public var queries: Int
+        public var pairs: Int
+        /// Candidate documents (positives, and the corpus for a dataset).
+        public var documents: Int
+        public var trainingQueries: Int
+        public var validationQueries: Int
+    }
+
+    /// The adapter's name, also its collection's, e.g. `smollm2+adapter`.
+    public var name: String
+    public var base: BaseSpace
+    public var shape: AdapterShape
+    public var options: ContrastiveTrainingOptions
+    public var data: TrainingData
+    public var history: [EpochReport]
+    public var bestEpoch: Int
+    /// Wall time of embedding the training texts that were not cached, and of the training loop.
+    public var embeddingSeconds: Double
+    public var trainingSeconds: Double
+    /// When it was trained (ISO 8601).
+    public var created: String
+
+    /// Identifies these weights over this base, standing in for a model's weights hash on the adapter's collection:
+    /// retraining under the same name gives another hash, so vectors from the old weights are never mixed in.
+    public static func weightsSHA256(base: BaseSpace, adapter: ProjectionAdapter) -> String {
+        var hasher = SHA256()
+        hasher.update(Array(base.weightsSHA256.utf8))
+        for values in [adapter.center, adapter.parameters] {
+            values.withUnsafeBytes { hasher.update($0) }
+        }
+        return hasher.finalize().hexString
+    }
+
+    func encoded(weights: ProjectionAdapter) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = Array(try encoder.encode(self))
+        var out = Layout.littleEndian(UInt32(json.count)) + json
+        for value in weights.center + weights.parameters { out += Layout.littleEndian(value.bitPattern) }
+        return out
+    }
+
+    /// Decodes a stored value; nil when it is damaged or of an unknown form.
+    static func decode(_ raw: UnsafeRawBufferPointer) -> (StoredAdapter, ProjectionAdapter)? {
+        guard raw.count >= 4 else { return nil }
+        let jsonLength = Int(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+        guard raw.count >= 4 + jsonLength,
+              let record = try? JSONDecoder().decode(StoredAdapter.self, from: Data(raw[4..<4 + jsonLength])) else { return nil }
+        let floats = (raw.count - 4 - jsonLength) / 4
+        guard floats == record.shape.input + record.shape.parameterCount, (raw.count - 4 - jsonLength) % 4 == 0 else { return nil }
+        let values = (0..<floats).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 + jsonLength + 4 * $0, as: UInt32.self))) }
+        guard let weights = try? ProjectionAdapter(shape: record.shape, center: Array(values[..<record.shape.input]),
+                                                   parameters: Array(values[record.shape.input...])) else { return nil }
+        return (record, weights)
+    }
+}
