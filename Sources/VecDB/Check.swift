@@ -103,6 +103,7 @@ extension VectorDatabase {
                 }
                 problems += try index.checkInvariants(in: txn).map { "hnsw: '\(collection.name)': \($0)" }
             }
+            problems += try adapterProblems(collections: collections, in: txn)
             return problems
         }
     }

@@ -164,6 +164,13 @@ final class ContrastiveAdapterTests: XCTestCase {
                                                          blas: try blas())
         XCTAssertEqual(mined[0], [1, 4])
         XCTAssertEqual(mined[1], [4, 2])
+        // A ranking given with the set (the database's search) is used instead of an exact scan.
+        let ranked = try ContrastiveTrainingSet(queries: set.queries, documents: set.documents, relevant: set.relevant,
+                                                ranked: [[0, 4, 3, 1], [3, 0, 1]])
+        let fromRanking = ContrastiveTrainer.mineHardNegatives(ranked, queries: [0, 1], count: 2,
+                                                               relevant: set.relevant.map(Set.init), blas: try blas())
+        XCTAssertEqual(fromRanking[0], [4, 3])
+        XCTAssertEqual(fromRanking[1], [0, 1])
     }
 
     func testBadAdaptersAreRefused() {

@@ -9,8 +9,11 @@ public struct ContrastiveTrainingSet: Sendable {
     public var documents: [[Float]]
     /// For each query, the indices of its relevant documents.
     public var relevant: [[Int]]
+    /// For each query, documents ranked best first by the frozen model (e.g. by the database's index), to draw hard
+    /// negatives from; nil to rank all documents exactly when hard negatives are asked for.
+    public var ranked: [[Int]]?
 
-    public init(queries: [[Float]], documents: [[Float]], relevant: [[Int]]) throws {
+    public init(queries: [[Float]], documents: [[Float]], relevant: [[Int]], ranked: [[Int]]? = nil) throws {
         guard let dimensions = queries.first?.count, !documents.isEmpty else {
             throw EmbedderError("training needs at least one query and one document")
         }
@@ -23,7 +26,11 @@ public struct ContrastiveTrainingSet: Sendable {
         }
         self.queries = queries
         self.documents = documents
+        guard ranked.map({ $0.count == queries.count && $0.allSatisfy { $0.allSatisfy(documents.indices.contains) } }) ?? true else {
+            throw EmbedderError("a ranking per query, of document indices, is needed for hard negatives")
+        }
         self.relevant = relevant
+        self.ranked = ranked
     }
 
     public var dimensions: Int { queries[0].count }
@@ -171,9 +178,13 @@ public enum ContrastiveTrainer {
             validationQueries: validation.count, trainingPairs: pairs.count)
     }
 
-    /// Per training query, its `count` best-scoring non-relevant documents under the frozen vectors (exact search).
+    /// Per training query, its `count` best-ranked non-relevant documents under the frozen vectors: from
+    /// `set.ranked` when given, else by exact search.
     public static func mineHardNegatives(_ set: ContrastiveTrainingSet, queries: [Int], count: Int, relevant: [Set<Int>],
-                                  blas: BLAS) -> [Int: [Int]] {
+                                         blas: BLAS) -> [Int: [Int]] {
+        if let ranked = set.ranked {
+            return Dictionary(uniqueKeysWithValues: queries.map { q in (q, Array(ranked[q].filter { !relevant[q].contains($0) }.prefix(count))) })
+        }
         let documents = Matrix(stacking: set.documents, columns: set.dimensions)
         var mined: [Int: [Int]] = [:]
         for start in stride(from: 0, to: queries.count, by: 256) {

@@ -17,7 +17,8 @@ extension VectorDatabase {
     /// 1. Frozen vectors: a dataset's corpus is ingested into the base collection (documents already there are not
     ///    embedded again); queries and a pairs file's texts go through the embedding cache. The model never runs
     ///    twice for the same text.
-    /// 2. `ContrastiveTrainer` learns the map (symmetric InfoNCE, Adam, best validation epoch).
+    /// 2. `ContrastiveTrainer` learns the map (symmetric InfoNCE, Adam, best validation epoch). Hard negatives of a
+    ///    corpus are mined with the base collection's search; a pairs file's by exact search over its positives.
     /// 3. The adapter is stored, its collection (re)created, and every document with a frozen vector gets its
     ///    adapted one.
     public func trainAdapter(
@@ -32,6 +33,7 @@ extension VectorDatabase {
 
         let embeddingStarted = Date()
         let documentVectors: [[Float]]
+        var documentIDs: [UInt64] = []
         if data.documentsAreCorpus {
             let records = data.documents.enumerated().map { IngestRecord(text: $1.text, externalID: $1.externalID, line: $0 + 1) }
             progress(.embedding(what: "documents", done: 0, total: records.count))
@@ -44,6 +46,7 @@ extension VectorDatabase {
                 }
                 return id
             }
+            documentIDs = ids
             let stored = try vectors(collection: space.collection, documentIDs: ids)
             documentVectors = try ids.map { id in
                 guard let vector = stored[id] else { throw VecDBError("document \(id) has no vector in '\(space.collection)'") }
@@ -60,7 +63,17 @@ extension VectorDatabase {
         let embeddingSeconds = Date().timeIntervalSince(embeddingStarted)
 
         let trainingStarted = Date()
-        let set = try ContrastiveTrainingSet(queries: queryVectors, documents: documentVectors, relevant: data.relevant)
+        // Hard negatives of a corpus come from the base collection's own search (its HNSW index once it is large).
+        var ranked: [[Int]]?
+        if options.hardNegatives > 0 && data.documentsAreCorpus {
+            let position = Dictionary(uniqueKeysWithValues: documentIDs.enumerated().map { ($1, $0) })
+            ranked = try zip(queryVectors, data.relevant).map { vector, relevant in
+                try search(collection: space.collection, query: vector, k: options.hardNegatives + relevant.count)
+                    .hits.compactMap { position[$0.document.id] }
+            }
+        }
+        let set = try ContrastiveTrainingSet(queries: queryVectors, documents: documentVectors, relevant: data.relevant,
+                                             ranked: ranked)
         let result = try ContrastiveTrainer.train(set, options: options, blas: try BLAS.shared()) { progress(.epoch($0)) }
         let trainingSeconds = Date().timeIntervalSince(trainingStarted)
 
