@@ -17,7 +17,9 @@ struct DatabaseOptions: ParsableArguments {
         return data + "/vecdb/default"
     }
 
-    func open(create: Bool) throws -> VectorDatabase { try VectorDatabase(path: path, create: create) }
+    func open(create: Bool, readOnly: Bool = false) throws -> VectorDatabase {
+        try VectorDatabase(path: path, create: create, readOnly: readOnly)
+    }
 }
 
 /// `--model`, `--collection` and how the model turns text into vectors.
