@@ -165,6 +165,7 @@ final class ConcurrencyTests: XCTestCase {
                 XCTAssertEqual(hit.score, score(hit.id), accuracy: 1e-5, "snapshot \(answer.snapshot) rank \(rank)")
             }
         }
+        print("concurrency: \(all.count) answers over \(snapshots.count) snapshots")
         XCTAssertGreaterThanOrEqual(all.count, 6)
         XCTAssertGreaterThanOrEqual(snapshots.count, 2, "the readers saw the writers' progress")
     }

@@ -84,6 +84,9 @@ final class ReadOnlyTests: XCTestCase {
         XCTAssertEqual(answer["snapshot"] as? Int, expected["snapshot"] as? Int)
         XCTAssertEqual((answer["results"] as? [[String: Any]])?.map { $0["id"] as? Int }, (expected["results"] as? [[String: Any]])?.map { $0["id"] as? Int })
         XCTAssertEqual((answer["results"] as? [[String: Any]])?.first?["text"] as? String, "A GPU performs calculations quickly.")
+        // Without the lock a writer could overwrite the graph mid-walk: the index is not used, the scan is.
+        let indexed = try read(["query", "What is GPU?", "-k", "1", "--ef", "10", "--json"])
+        XCTAssertEqual(try jsonObject(indexed.stdout)["search"] as? String, "exact", indexed.stderr)
         let info = try read(["info", "--json"])
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertEqual(try jsonObject(info.stdout)["documents"] as? Int, 3)

@@ -17,7 +17,7 @@ public final class CrashMatrix {
         public var killedMidway = 0
         /// How many trials ended in each state (units committed).
         public var statesSeen: [Int: Int] = [:]
-        /// Seconds an uninterrupted run of the commands takes: kill times are drawn from 0…1.1× this.
+        /// Seconds an uninterrupted run of the commands takes (the latest median): kill times are drawn from 0…1.1× it.
         public var uninterruptedSeconds = 0.0
         public var failures: [String] = []
     }
@@ -51,11 +51,11 @@ public final class CrashMatrix {
             let outcome = try ChildProcess.run(vecdb, command.arguments + ["--db", base])
             guard outcome.status == 0 else { throw VecDBError("\(scenario.name) setup failed: \(outcome.stderr)") }
         }
-        // Uninterrupted runs: the median duration sets the kill window (the first run also warms the page cache),
-        // the last run's vectors are the reference.
+        // Uninterrupted runs: the median of the last three sets the kill window, and one more every ten trials keeps
+        // it current on a machine whose load changes; the first run's vectors are the reference.
         let reference = folder + "/\(slug)-reference"
         var durations: [Double] = []
-        for _ in 0..<3 {
+        func measure() throws {
             try? FileManager.default.removeItem(atPath: reference)
             let started = Date()
             let complete = try runCommands(scenario, base: base, into: reference, deadline: .distantFuture)
@@ -64,11 +64,15 @@ public final class CrashMatrix {
                 throw VecDBError("\(scenario.name): the uninterrupted run reported \(complete.units) of \(scenario.states.count - 1) units: "
                     + (complete.failure ?? ""))
             }
+            result.uninterruptedSeconds = durations.suffix(3).sorted()[durations.suffix(3).count / 2]
         }
-        result.uninterruptedSeconds = durations.sorted()[1]
+        try measure()
         let referenceVectors = try storedVectors(scenario.setup.isEmpty ? reference : base, scenario: scenario)
+        try measure()
+        try measure()
 
         for trial in 0..<trials {
+            if trial > 0 && trial % 10 == 0 { try measure() }
             let db = folder + "/\(slug)-trial"
             try? FileManager.default.removeItem(atPath: db)
             let killAfter = generator.unit() * 1.1 * result.uninterruptedSeconds
