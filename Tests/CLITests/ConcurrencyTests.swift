@@ -17,6 +17,14 @@ final class ConcurrencyTests: XCTestCase {
         var all: [Entry] { lock.withLock { entries } }
     }
 
+    /// Set once by the test thread, read by the reader threads.
+    private final class StopSignal: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stopped = false
+        func stop() { lock.withLock { stopped = true } }
+        var isStopped: Bool { lock.withLock { stopped } }
+    }
+
     private struct Answer {
         var query: String
         var snapshot: Int
@@ -48,7 +56,7 @@ final class ConcurrencyTests: XCTestCase {
         let queries = ["river galaxy engine", "a poem about copper and storms", "protein enzyme cell"]
         let writersDone = DispatchSemaphore(value: 0)
         let readersDone = DispatchGroup()
-        nonisolated(unsafe) var running = true
+        let stop = StopSignal()
         let writerStart = Date()
         // A read transaction held open by this process for the whole run: LMDB readers never block the writer.
         let env = try Environment(path: db, options: { var o = Environment.Options(); o.readOnly = true; return o }())
@@ -83,7 +91,7 @@ final class ConcurrencyTests: XCTestCase {
             }
             for reader in 0..<3 {
                 DispatchQueue.global().async(group: readersDone) { [cli] in
-                    while running {
+                    while !stop.isStopped {
                         let query = queries[reader]
                         guard let result = try? cli.run(["query", query, "--db", db, "-k", "5", "--exact", "--json"]),
                               result.status == 0, let object = try? jsonObject(result.stdout),
@@ -98,7 +106,7 @@ final class ConcurrencyTests: XCTestCase {
                 }
             }
             for _ in 0..<2 { XCTAssertEqual(writersDone.wait(timeout: .now() + 600), .success, "a writer is stuck") }
-            running = false
+            stop.stop()
             // Still the snapshot it began with, though both writers committed meanwhile.
             XCTAssertEqual(try held.count(documentsTable), base.count)
         }
