@@ -108,6 +108,24 @@ final class RepairTests: XCTestCase {
         XCTAssertEqual(Set(hits), [0, 1, 2])
     }
 
+    func testALinkToAMissingNodeIsFoundAndTheIndexRebuilt() throws {
+        let path = try database()
+        try damage(path) { txn, table in
+            // Layer-0 link block 0 of collection 0 (c₄ 02 b₄); node 0's record starts with its count, then its
+            // neighbours: the first becomes a node number far past the three that exist.
+            let key = bigEndian(UInt32(0)) + [2] + bigEndian(UInt32(0))
+            var block = try XCTUnwrap(try txn.value(table("hnsw"), for: key))
+            block.replaceSubrange(4..<8, with: littleEndian(UInt32(0x7FFF_F000)))
+            try txn.put(table("hnsw"), key: key, value: block)
+        }
+        let db = try VectorDatabase(path: path, create: false)
+        let problems = try db.check()
+        XCTAssertTrue(problems.contains("hnsw: 'minilm': node 0 links to missing node 2147479552 on layer 0"), "\(problems)")
+        XCTAssertEqual(try db.repair().remaining, [])
+        let hits = try db.query("two", embedder: try TestModel.load(), k: 3, mode: .index(ef: 10)).hits.map(\.document.id)
+        XCTAssertEqual(Set(hits), [0, 1, 2])
+    }
+
     func testAnIndexWithoutItsMetadataIsRebuilt() throws {
         let path = try database()
         try damage(path) { txn, table in XCTAssertTrue(try txn.delete(table("hnsw"), key: bigEndian(UInt32(0)) + [0])) }
