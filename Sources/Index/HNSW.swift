@@ -109,6 +109,11 @@ public struct HNSWIndex: Sendable {
         return n == 1
     }
 
+    /// True when document `id` has a live node in the index (its id → node key exists).
+    public func contains(id: UInt64, in txn: Transaction) throws -> Bool {
+        try txn.withValue(table, key: HNSWLayout.documentKey(collection, id)) { $0 != nil }
+    }
+
     /// The `k` nearest live vectors to `query` by dot product, best first, searching with `ef` candidates
     /// (`ef` is raised to `k`). Reads in place from the transaction's snapshot; pass a `scratch` kept per thread to
     /// make repeated searches allocation-free (it also keeps the resolved blocks of a read transaction).

@@ -18,7 +18,8 @@ public final class Environment: @unchecked Sendable {
         public var maxReaders: Int = 126
         /// Open without write access: every `write` fails and no lock file is written when `noLock` is set too.
         public var readOnly = false
-        /// Skip LMDB's lock file. Only safe when no process writes, e.g. a read-only copy.
+        /// Skip LMDB's lock file, for a database whose lock file this process cannot write (another user's). Reads
+        /// are then invisible to writers; `read` detects when a writer may have overwritten them.
         public var noLock = false
         /// Permissions of data and lock files created by this open.
         public var fileMode: mode_t = 0o600
@@ -63,10 +64,30 @@ public final class Environment: @unchecked Sendable {
     deinit { mdb_env_close(handle) }
 
     /// Runs `body` in a read-only transaction: a consistent snapshot of the last commit, read straight from the map.
+    ///
+    /// Without the lock file (`noLock`) the reader is invisible to writers, which may reuse the pages of its
+    /// snapshot once two later transactions have committed (LMDB frees a page in the commit after the last one
+    /// that uses it, and a writer reuses pages freed before the transaction preceding it). So such a read is
+    /// accepted only if, when it ends, at most one transaction has committed since its snapshot; otherwise it
+    /// throws `SnapshotOverwrittenError`, whatever `body` returned or threw.
     public func read<R>(_ body: (Transaction) throws -> R) throws -> R {
         let txn = try Transaction(environment: self, readOnly: true)
         defer { txn.abort() }
-        return try body(txn)
+        do {
+            let result = try body(txn)
+            try confirmSnapshotIntact(txn)
+            return result
+        } catch let error where !(error is SnapshotOverwrittenError) {
+            try confirmSnapshotIntact(txn)
+            throw error
+        }
+    }
+
+    private func confirmSnapshotIntact(_ txn: Transaction) throws(SnapshotOverwrittenError) {
+        guard options.noLock else { return }
+        var info = MDB_envinfo()
+        let last = mdb_env_info(handle, &info) == MDB_SUCCESS ? info.me_last_txnid : Int.max
+        if last > txn.id + 1 { throw SnapshotOverwrittenError(snapshot: txn.id, lastCommitted: last) }
     }
 
     /// Runs `body` in the write transaction and commits when it returns; a thrown error aborts it and nothing
@@ -89,22 +110,17 @@ public final class Environment: @unchecked Sendable {
     public func openDatabase(_ name: String, create: Bool) throws -> Database? {
         // A handle opened in a transaction becomes usable by others only once that transaction commits.
         let txn = try Transaction(environment: self, readOnly: !create)
-        var dbi: MDB_dbi = 0
-        let flags = create ? UInt32(MDB_CREATE) : 0
-        // The empty name is LMDB's unnamed main database, whose keys are the names of the others.
-        let rc = name.isEmpty ? mdb_dbi_open(txn.handle, nil, flags, &dbi) : mdb_dbi_open(txn.handle, name, flags, &dbi)
-        if rc == MDB_NOTFOUND {
-            txn.abort()
-            return nil
-        }
         do {
-            try LMDBError.check(rc, "mdb_dbi_open \(name)")
+            guard let database = try txn.openDatabase(name, create: create) else {
+                txn.abort()
+                return nil
+            }
             try txn.commit()
+            return database
         } catch {
             txn.abort()
             throw error
         }
-        return Database(handle: dbi, name: name)
     }
 
     /// Writes a consistent copy of the environment into the empty folder `path`; `compact` omits free pages,
@@ -125,5 +141,17 @@ public final class Environment: @unchecked Sendable {
     /// Adopts a map size grown by another process (after `LMDBError.isMapResized`).
     public func adoptMapSize() throws(LMDBError) {
         try LMDBError.check(mdb_env_set_mapsize(handle, 0), "mdb_env_set_mapsize")
+    }
+}
+
+/// A read without the lock file overlapped writers that may have overwritten its snapshot: its results cannot be
+/// trusted. Running it again, when the writer is done, succeeds.
+public struct SnapshotOverwrittenError: Error, CustomStringConvertible, Sendable {
+    /// The transaction id the read saw, and the last committed one when it ended.
+    public let snapshot: Int
+    public let lastCommitted: Int
+
+    public var description: String {
+        "the database was written while this process read it without a lock (snapshot \(snapshot), now \(lastCommitted)); run the command again"
     }
 }

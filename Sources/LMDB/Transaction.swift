@@ -110,6 +110,20 @@ public final class Transaction {
         return true
     }
 
+    /// Opens the named database in this transaction, creating it when `create` is set (a write transaction); the
+    /// empty name opens the main database. The handle is usable outside this transaction once it commits, so
+    /// several databases created in one write transaction appear together or not at all.
+    /// Returns nil when it does not exist and `create` is false.
+    public func openDatabase(_ name: String, create: Bool) throws(LMDBError) -> Database? {
+        var dbi: MDB_dbi = 0
+        let flags = create ? UInt32(MDB_CREATE) : 0
+        // The empty name is LMDB's unnamed main database, whose keys are the names of the others.
+        let rc = name.isEmpty ? mdb_dbi_open(handle, nil, flags, &dbi) : mdb_dbi_open(handle, name, flags, &dbi)
+        if rc == MDB_NOTFOUND { return nil }
+        try LMDBError.check(rc, "mdb_dbi_open \(name)")
+        return Database(handle: dbi, name: name)
+    }
+
     /// Number of entries in `db`.
     public func count(_ db: Database) throws(LMDBError) -> Int {
         var stat = MDB_stat()

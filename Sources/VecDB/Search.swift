@@ -55,7 +55,11 @@ extension VectorDatabase {
                 throw VecDBError("query vector has \(query.count) dimensions; collection '\(name)' has \(collection.dimensions)")
             }
             var resolved = mode
-            if mode == .automatic {
+            if environment.options.noLock {
+                // Read without the lock, a writer may overwrite pages mid-search (Environment.read refuses the
+                // answer afterwards); the scan checks every length it reads, the graph walk trusts node numbers.
+                resolved = .exact
+            } else if mode == .automatic {
                 resolved = collection.index != nil && collection.count >= VectorDatabase.indexThreshold
                     ? .index(ef: max(SearchMode.defaultEf, k)) : .exact
             }

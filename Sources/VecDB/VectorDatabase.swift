@@ -15,13 +15,23 @@ public final class VectorDatabase {
     /// Opens the database in folder `path`. With `create`, a missing folder becomes a new empty database
     /// (folder 0700, files 0600, since documents may be private). The map size defaults to 1 TiB of address space
     /// (`VECDB_MAP_SIZE`, in bytes, overrides it); the file grows only as data is written.
-    public init(path: String, create: Bool) throws {
+    ///
+    /// `readOnly` opens for reading only, which works where this process may read but not write: a read-only
+    /// path, or another user's database shared readable. LMDB needs write access to `lock.mdb` to register its
+    /// readers; when that is denied the database is opened without the lock file, and each read checks afterwards
+    /// that no writer can have reused its snapshot's pages (`Environment.read`).
+    public init(path: String, create: Bool, readOnly: Bool = false) throws {
         self.path = path
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
                 throw VecDBError("--db \(path) is a file; a vecdb database is a folder")
+            }
+            // A private folder of another user: without this, its data.mdb would look absent.
+            guard access(path, R_OK | X_OK) == 0 else {
+                throw VecDBError("cannot open database \(path): permission denied (the folder belongs to another user "
+                    + "or is not readable)")
             }
             let hasData = fm.fileExists(atPath: path + "/data.mdb")
             let isEmpty = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).isEmpty
@@ -45,57 +55,87 @@ public final class VectorDatabase {
             guard let size = Int(text), size > 0 else { throw VecDBError("VECDB_MAP_SIZE=\(text) is not a byte count") }
             options.mapSize = size
         }
+        options.readOnly = readOnly
         do {
-            environment = try Environment(path: path, options: options)
+            do {
+                environment = try Environment(path: path, options: options)
+            } catch where readOnly && (error.code == EACCES || error.code == EPERM) {
+                options.noLock = true
+                environment = try Environment(path: path, options: options)
+            }
         } catch where error.isInvalidFile {
             throw VecDBError("--db \(path): data.mdb is not a vecdb (LMDB) database: \(error)")
+        } catch where error.code == EACCES || error.code == EPERM || error.code == EROFS {
+            throw VecDBError("cannot open database \(path) for \(readOnly ? "reading" : "writing"): permission denied "
+                + "(\(error)); it belongs to another user or lies on a read-only path")
         } catch {
             throw VecDBError("cannot open database \(path): \(error)")
         }
-        tables = try VectorDatabase.openTables(environment, path: path)
+        tables = try VectorDatabase.openTables(environment, path: path, readOnly: readOnly)
     }
 
-    /// Opens the named databases, creating and stamping them in one transaction on a new environment, and refuses
-    /// a layout version this build does not know.
-    private static func openTables(_ environment: Environment, path: String) throws -> Tables {
-        func open(_ name: String, create: Bool) throws -> Database? { try environment.openDatabase(name, create: create) }
-        if let meta = try open(Layout.metaName, create: false) {
-            let version = try environment.read { txn in try txn.value(meta, for: Layout.formatKey) }
-                .flatMap { Layout.readLittleEndian($0, as: UInt32.self) }
-            guard let version else { throw VecDBError("--db \(path): meta has no format version; not a vecdb database") }
+    /// Opens the named databases, refusing a layout version this build does not know. A new environment gets all
+    /// of them, and its format stamp, in one transaction, so a crash while creating leaves either nothing or a
+    /// complete empty database.
+    private static func openTables(_ environment: Environment, path: String, readOnly: Bool) throws -> Tables {
+        func open(_ name: String) throws -> Database? { try environment.openDatabase(name, create: false) }
+        if let meta = try open(Layout.metaName),
+           let stamp = try environment.read({ txn in try txn.value(meta, for: Layout.formatKey) }) {
+            guard let version = Layout.readLittleEndian(stamp, as: UInt32.self) else {
+                throw VecDBError("--db \(path): meta has a malformed format version; not a vecdb database")
+            }
             guard version <= Layout.formatVersion else {
                 throw VecDBError("--db \(path) has format version \(version); this vecdb reads up to \(Layout.formatVersion)")
             }
             func required(_ name: String) throws -> Database {
-                guard let db = try open(name, create: false) else {
+                guard let db = try open(name) else {
                     throw VecDBError("--db \(path): the '\(name)' table is missing; run `vecdb check`")
                 }
                 return db
             }
-            // Tables added after format 1 are optional (FORMAT.md, versioning rule): an older database gains them on open.
-            func added(_ name: String) throws -> Database { try open(name, create: false) ?? open(name, create: true)! }
+            // Tables added after format 1 are optional (FORMAT.md, versioning rule): an older database gains them on
+            // its first open for writing.
+            func added(_ name: String) throws -> Database {
+                if let table = try open(name) { return table }
+                guard !readOnly else {
+                    throw VecDBError("--db \(path) predates the '\(name)' table; open it once for writing (e.g. `vecdb check --repair`) to add it")
+                }
+                return try environment.openDatabase(name, create: true)!
+            }
             return Tables(meta: meta, documents: try required(Layout.documentsName), keys: try required(Layout.keysName),
                           collections: try required(Layout.collectionsName), vectors: try required(Layout.vectorsName),
                           hnsw: try added(Layout.hnswName), adapters: try added(Layout.adaptersName),
                           embeddingCache: try added(Layout.embeddingCacheName))
         }
-        let existing = try environment.read { txn -> Bool in
-            // The unnamed main database lists the named ones: a non-empty one without `meta` is someone else's.
-            guard let main = try environment.openDatabase("", create: false) else { return false }
-            return try txn.count(main) > 0
-        }
-        if existing { throw VecDBError("--db \(path) is an LMDB environment that vecdb did not create") }
-        let tables = Tables(
-            meta: try open(Layout.metaName, create: true)!, documents: try open(Layout.documentsName, create: true)!,
-            keys: try open(Layout.keysName, create: true)!, collections: try open(Layout.collectionsName, create: true)!,
-            vectors: try open(Layout.vectorsName, create: true)!, hnsw: try open(Layout.hnswName, create: true)!,
-            adapters: try open(Layout.adaptersName, create: true)!, embeddingCache: try open(Layout.embeddingCacheName, create: true)!)
-        try environment.write { txn in
-            if try txn.value(tables.meta, for: Layout.formatKey) == nil {
-                try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.formatVersion))
+        // No format stamp: a new environment, or one whose creation was cut short by an older vecdb, which created
+        // the tables one transaction each and stamped last (so its meta is empty and nothing was written).
+        let (names, metaEntries) = try environment.read { txn -> ([String], Int) in
+            guard let main = try txn.openDatabase("", create: false) else { return ([], 0) }
+            var names: [String] = []
+            try txn.forEach(main) { key, _ in
+                names.append(String(decoding: key, as: UTF8.self))
+                return true
             }
+            return (names, try txn.openDatabase(Layout.metaName, create: false).map { try txn.count($0) } ?? 0)
         }
-        return tables
+        guard names.allSatisfy(Layout.allNames.contains) else {
+            throw VecDBError("--db \(path) is an LMDB environment that vecdb did not create")
+        }
+        guard metaEntries == 0 else { throw VecDBError("--db \(path): meta has no format version; not a vecdb database") }
+        if readOnly {
+            throw VecDBError("no vecdb database at \(path)" + (names.isEmpty ? "" : " (its creation was interrupted)")
+                + "; ingest a file first")
+        }
+        return try environment.write { txn in
+            func create(_ name: String) throws -> Database { try txn.openDatabase(name, create: true)! }
+            let tables = Tables(
+                meta: try create(Layout.metaName), documents: try create(Layout.documentsName), keys: try create(Layout.keysName),
+                collections: try create(Layout.collectionsName), vectors: try create(Layout.vectorsName),
+                hnsw: try create(Layout.hnswName), adapters: try create(Layout.adaptersName),
+                embeddingCache: try create(Layout.embeddingCacheName))
+            try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.formatVersion))
+            return tables
+        }
     }
 
     // MARK: Documents
@@ -200,7 +240,7 @@ public final class VectorDatabase {
 
     /// Reads and increments a counter in `meta`.
     func takeNext(_ key: [UInt8], in txn: Transaction) throws -> UInt64 {
-        let current = try txn.value(tables.meta, for: key).flatMap { Layout.readLittleEndian($0, as: UInt64.self) } ?? 0
+        let current = try counter(key, in: txn)
         try txn.put(tables.meta, key: key, value: Layout.littleEndian(current + 1))
         return current
     }
@@ -214,9 +254,10 @@ public final class VectorDatabase {
         } catch let error as LMDBError where error.isMapFull {
             throw VecDBError("database \(path) is full: it reached its map size of \(environment.options.mapSize) bytes "
                 + "(set VECDB_MAP_SIZE to allow more); the transaction was rolled back, earlier commits are intact")
-        } catch let error as LMDBError where error.code == ENOSPC || error.code == EFBIG {
-            throw VecDBError("database \(path): the disk is full or the file limit reached (\(error)); "
-                + "the transaction was rolled back, earlier commits are intact")
+        } catch let error as LMDBError where error.code == ENOSPC || error.code == EFBIG || error.code == EIO {
+            // LMDB turns a short write (a disk that filled up mid-page, a file size limit) into EIO.
+            throw VecDBError("database \(path): could not write (\(error)): the disk is full, a file size limit was reached, "
+                + "or the disk failed; the transaction was rolled back, earlier commits are intact")
         }
     }
 

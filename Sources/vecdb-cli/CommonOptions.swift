@@ -17,11 +17,14 @@ struct DatabaseOptions: ParsableArguments {
         return data + "/vecdb/default"
     }
 
-    func open(create: Bool) throws -> VectorDatabase { try VectorDatabase(path: path, create: create) }
+    func open(create: Bool, readOnly: Bool = false) throws -> VectorDatabase {
+        try VectorDatabase(path: path, create: create, readOnly: readOnly)
+    }
 
-    /// The database when one exists at the path, for commands that work without one but may use its adapters.
+    /// The database when one exists at the path, read-only, for commands that work without one but may use its
+    /// adapters.
     func openIfPresent() throws -> VectorDatabase? {
-        FileManager.default.fileExists(atPath: path + "/data.mdb") ? try open(create: false) : nil
+        FileManager.default.fileExists(atPath: path + "/data.mdb") ? try open(create: false, readOnly: true) : nil
     }
 }
 

@@ -20,7 +20,7 @@ struct InfoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let db = try database.open(create: false)
+        let db = try database.open(create: false, readOnly: true)
         let collections = try db.collections()
         let adapters = try db.adapters()
         let documents = try db.documentCount()

@@ -53,7 +53,7 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let db = try database.open(create: false)
+        let db = try database.open(create: false, readOnly: true)
         if let models {
             return try compare(db, specs: models.split(separator: ",").map { String($0) })
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Each bad input: one line on stderr, a non-zero exit, and the database exactly as before.

@@ -88,14 +88,3 @@ func jsonObject(_ text: String) throws -> [String: Any] {
     let line = text.split(separator: "\n").last.map(String.init) ?? ""
     return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], text)
 }
-
-/// Deterministic distinct sentences: SplitMix64 picks words, the line number keeps each line unique.
-func syntheticSentences(_ count: Int, seed: UInt64) -> [String] {
-    let words = ["river", "protein", "galaxy", "market", "engine", "forest", "cell", "voltage", "poem", "harbor",
-                 "enzyme", "planet", "storm", "ledger", "violin", "glacier", "signal", "theorem", "copper", "meadow"]
-    var generator = SplitMix64(seed: seed)
-    return (0..<count).map { i in
-        let picked = (0..<8).map { _ in words[Int(generator.next() % UInt64(words.count))] }
-        return "Note \(i): " + picked.joined(separator: " ") + "."
-    }
-}

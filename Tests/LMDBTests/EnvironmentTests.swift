@@ -124,4 +124,31 @@ final class EnvironmentTests: XCTestCase {
         let copied = try copy.openDatabase("things", create: false)!
         try copy.read { txn in XCTAssertEqual(try txn.value(copied, for: [1]), [9]) }
     }
+
+    /// A reader without the lock file is invisible to writers, which may reuse its snapshot's pages from the second
+    /// commit after it on: a read that overlapped two commits is refused, one that overlapped one is accepted.
+    func testReadWithoutLockIsRefusedWhenWritersMayHaveReusedItsPages() throws {
+        let (writer, db) = try open()
+        try writer.write { txn in try txn.put(db, key: [1], value: [1]) }
+        var options = Environment.Options()
+        options.readOnly = true
+        options.noLock = true
+        let reader = try Environment(path: folder, options: options)
+        let table = try XCTUnwrap(try reader.openDatabase("things", create: false))
+        func commit(_ value: UInt8) throws { try writer.write { txn in try txn.put(db, key: [1], value: [value]) } }
+
+        XCTAssertEqual(try reader.read { txn -> [UInt8]? in
+            try commit(2)
+            return try txn.value(table, for: [1])
+        }, [1])
+        XCTAssertThrowsError(try reader.read { txn -> [UInt8]? in
+            try commit(3)
+            try commit(4)
+            return try txn.value(table, for: [1])
+        }) { error in
+            XCTAssertTrue(error is SnapshotOverwrittenError, "\(error)")
+            XCTAssertTrue("\(error)".hasSuffix("run the command again"), "\(error)")
+        }
+        XCTAssertEqual(try reader.read { try $0.value(table, for: [1]) }, [4])
+    }
 }

@@ -115,7 +115,25 @@ final class DatabaseTests: XCTestCase {
             }
         }
         let problems = try VectorDatabase(path: path, create: false).check()
-        XCTAssertEqual(problems, ["collections: 'minilm' says 2 vectors, has 1"])
+        XCTAssertEqual(problems, ["collections: 'minilm' says 2 vectors, has 1", "hnsw: 'minilm' index holds 2 vectors, the collection 1"])
+    }
+
+    /// Older versions created the tables one transaction each and stamped the format last: a crash in between left
+    /// an empty, unstamped environment. Readers call it no database; the next writer finishes creating it.
+    func testACreationCutShortIsFinishedByTheNextWriter() throws {
+        let path = temporaryDatabasePath(self)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        do {
+            let env = try Environment(path: path)
+            _ = try env.openDatabase("meta", create: true)
+            _ = try env.openDatabase("documents", create: true)
+        }
+        XCTAssertThrowsError(try VectorDatabase(path: path, create: false, readOnly: true)) { error in
+            XCTAssertEqual("\(error)", "no vecdb database at \(path) (its creation was interrupted); ingest a file first")
+        }
+        let db = try VectorDatabase(path: path, create: true)
+        XCTAssertEqual(try db.check(), [])
+        XCTAssertEqual(try db.documentCount(), 0)
     }
 
     func testOpeningSomethingElseIsAClearError() throws {
