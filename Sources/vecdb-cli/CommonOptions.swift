@@ -21,10 +21,9 @@ struct DatabaseOptions: ParsableArguments {
         try VectorDatabase(path: path, create: create, readOnly: readOnly)
     }
 
-    /// The database when one exists at the path, read-only, for commands that work without one but may use its
-    /// adapters.
-    func openIfPresent() throws -> VectorDatabase? {
-        FileManager.default.fileExists(atPath: path + "/data.mdb") ? try open(create: false, readOnly: true) : nil
+    /// The database when one exists at the path, for commands that work without one but may use its adapters.
+    func openIfPresent(readOnly: Bool) throws -> VectorDatabase? {
+        FileManager.default.fileExists(atPath: path + "/data.mdb") ? try open(create: false, readOnly: readOnly) : nil
     }
 }
 

@@ -56,7 +56,7 @@ struct CompareCommand: ParsableCommand {
         guard questionTexts.count == answerTexts.count else {
             throw VecDBError("\(questions!) has \(questionTexts.count) lines but \(answers!) has \(answerTexts.count); line i of each must pair up")
         }
-        let db = try database.openIfPresent()
+        let db = try database.openIfPresent(readOnly: true)
         var results: [(name: String, comparison: PairComparison, seconds: Double)] = []
         for spec in modelNames {
             let started = Date()

@@ -95,11 +95,13 @@ struct EvalCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
         }
-        let database = try VectorDatabase(path: path, create: true)
-        printError("database: \(path)")
-        // Resolve every model first, so a typo fails before minutes of embedding. Adapters live in the database.
-        let adapters = Set(try database.adapters().map(\.name))
+        // Resolve every model first, so a typo fails before minutes of embedding and before a database is made.
+        // Adapters live in the database, so an existing one is opened first (once: LMDB allows one handle per process).
+        let existing = FileManager.default.fileExists(atPath: path + "/data.mdb") ? try VectorDatabase(path: path, create: false) : nil
+        let adapters = Set(try existing?.adapters().map(\.name) ?? [])
         let references = try modelNames.map { name in adapters.contains(name) ? nil : try ModelReference(name) }
+        let database = try existing ?? VectorDatabase(path: path, create: true)
+        printError("database: \(path)")
 
         var evaluations: [RetrievalEvaluation] = []
         var measured: [String: (seconds: Double, peakMiB: Double?)] = [:]

@@ -56,7 +56,7 @@ struct IngestCommand: ParsableCommand {
         }
         // Opened once: LMDB forbids two handles on one environment in a process. A new database is created only
         // after the model loads, so a bad model name leaves nothing behind.
-        let existing = try database.openIfPresent()
+        let existing = try database.openIfPresent(readOnly: false)
         let embedder = try modelOptions.embedder(database: existing)
         let db = try existing ?? database.open(create: true)
         let meter = ProgressMeter(enabled: progress == .auto && standardErrorIsTerminal)
