@@ -11,6 +11,9 @@ public final class VectorDatabase {
     public let path: String
     let environment: Environment
     let tables: Tables
+    /// The collections of the last snapshot a read decoded them in: a search per query would otherwise decode every
+    /// collection's JSON again, though a snapshot's collections never change.
+    private let collectionCache = CollectionCache()
 
     /// Opens the database in folder `path`. With `create`, a missing folder becomes a new empty database
     /// (folder 0700, files 0600, since documents may be private). The map size defaults to 1 TiB of address space
@@ -214,6 +217,8 @@ public final class VectorDatabase {
     }
 
     func collections(in txn: Transaction) throws -> [Collection] {
+        // A write transaction's collections change before it commits, and its id is reused by the snapshot it makes.
+        if txn.isReadOnly, let cached = collectionCache.collections(snapshot: txn.id) { return cached }
         var result: [Collection] = []
         try txn.forEach(tables.collections) { key, value in
             guard let collection = try? JSONDecoder().decode(Collection.self, from: Data(value)) else {
@@ -222,6 +227,7 @@ public final class VectorDatabase {
             result.append(collection)
             return true
         }
+        if txn.isReadOnly { collectionCache.store(result, snapshot: txn.id) }
         return result
     }
 
