@@ -50,7 +50,11 @@ public final class WordPieceTokenizer: Sendable {
             guard let id = (value as? NSNumber)?.intValue, id >= 0 else {
                 throw EmbedderError.file(path, "model.vocab['\(token)'] is not a non-negative integer")
             }
-            if id >= tokens.count { tokens += [String?](repeating: nil, count: id + 1 - tokens.count) }
+            // Ids index an array sized by the entry count, never by the largest id: a hostile id of 2^31 must
+            // not allocate 2^31 slots.
+            guard id < tokens.count else {
+                throw EmbedderError.file(path, "model.vocab['\(token)'] has id \(id), but ids must be 0..<\(tokens.count)")
+            }
             tokens[id] = token
         }
         // A JSON parser that keys by `String` merges canonically equivalent keys: a missing id reveals that.

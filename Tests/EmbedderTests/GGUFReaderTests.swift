@@ -1,4 +1,5 @@
 import Embedder
+import Fuzzing
 import Foundation
 import TestSupport
 import XCTest

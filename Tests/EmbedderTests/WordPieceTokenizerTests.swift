@@ -87,4 +87,16 @@ final class WordPieceTokenizerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("line 2"), "\(error)")
         }
     }
+
+    /// Found by vecdb-fuzz (wordpiece-json): one vocabulary id of 2^31 − 1 made the reader allocate an array of
+    /// 2^31 slots (34 GB) and crash. Ids beyond the entry count are now an error naming the token.
+    func testHugeVocabularyIdIsAnErrorNotAnAllocation() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vecdb-huge-id-\(getpid())-tokenizer.json")
+        let json = #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2147483647}}}"#
+        try Data(json.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try WordPieceTokenizer(tokenizerJSON: url)) { error in
+            XCTAssertTrue("\(error)".hasSuffix("tokenizer.json: model.vocab['[SEP]'] has id 2147483647, but ids must be 0..<3"), "\(error)")
+        }
+    }
 }
