@@ -236,7 +236,10 @@ public final class WordPieceTokenizer: Sendable {
             while start < scalarCount {
                 let table = start == 0 ? vocab : continuations
                 var found: Int32?
-                var end = scalarCount
+                // Start from the longest candidate the table could hold: with a hostile max_input_chars_per_word
+                // a long word would otherwise try every end position from every start, quadratic in its length.
+                var end = start
+                while end < scalarCount, boundaries[end + 1] - boundaries[start] <= table.longestKey { end += 1 }
                 while end > start {
                     let slice = UnsafeBufferPointer(rebasing: buffer[boundaries[start]..<boundaries[end]])
                     if let id = table.id(slice) {
