@@ -138,6 +138,14 @@ func run(_ target: FuzzTarget, _ options: Options, _ context: FuzzContext) throw
     try FileManager.default.createDirectory(at: options.out, withIntermediateDirectories: true)
     CurrentInput.crashFD = openDump(options.out.appendingPathComponent("\(target.rawValue)-crash.bin"))
     CurrentInput.hangFD = openDump(options.out.appendingPathComponent("\(target.rawValue)-hang.bin"))
+    // Reached only when nothing crashed or hung (those end the process): the empty dump files go.
+    defer {
+        close(CurrentInput.crashFD)
+        close(CurrentInput.hangFD)
+        for name in ["crash", "hang"] {
+            try? FileManager.default.removeItem(at: options.out.appendingPathComponent("\(target.rawValue)-\(name).bin"))
+        }
+    }
 
     func one(_ input: [UInt8]) throws -> FuzzTarget.Outcome {
         CurrentInput.set(input)
@@ -202,9 +210,6 @@ func run(_ target: FuzzTarget, _ options: Options, _ context: FuzzContext) throw
         }
     }
     let seconds = Double(nowNanos() - start) / 1e9
-    for name in ["crash", "hang"] {
-        try? FileManager.default.removeItem(at: options.out.appendingPathComponent("\(target.rawValue)-\(name).bin"))
-    }
     let summary: [String: Any] = [
         "target": target.rawValue, "seed": options.seed, "inputs": inputs, "accepted": accepted, "rejected": inputs - accepted,
         "distinct_errors": messages.count, "seconds": (seconds * 10).rounded() / 10,
@@ -212,6 +217,8 @@ func run(_ target: FuzzTarget, _ options: Options, _ context: FuzzContext) throw
         "peak_rss_mb": peakResidentMB(), "crashes": 0, "hangs": 0,
     ]
     print(String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self))
+    // One summary line per target as it finishes, even into a pipe or a file.
+    fflush(nil)
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
