@@ -1,7 +1,8 @@
 /// Why byte-level BPE could not be built or could not encode/decode.
 public struct BPETokenizerError: Error, CustomStringConvertible, Sendable {
     public let reason: String
-    public var description: String { "BPE tokenizer: \(reason)" }
+    /// One line: control characters from tokens and merges inside the file are escaped.
+    public var description: String { "BPE tokenizer: \(reason)".escapingControlCharacters }
 }
 
 /// Byte-level BPE (GPT-2 style) built from GGUF tokenizer metadata: `tokenizer.ggml.tokens`, `.merges`,

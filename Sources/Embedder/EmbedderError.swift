@@ -5,8 +5,9 @@
 public struct EmbedderError: Error, CustomStringConvertible, Sendable, Equatable {
     public let description: String
 
+    /// `description` is kept on one line: control characters in it (from names inside a file) are escaped.
     public init(_ description: String) {
-        self.description = description
+        self.description = description.escapingControlCharacters
     }
 
     /// `file: message`, with only the last path component of `file` so that messages stay short.

@@ -13,5 +13,6 @@ public struct GGUFError: Error, CustomStringConvertible, Sendable, Equatable {
         self.reason = reason
     }
 
-    public var description: String { "GGUF \(file): \(field): \(reason)" }
+    /// One line: control characters from keys and names inside the file are escaped.
+    public var description: String { "GGUF \(file): \(field): \(reason)".escapingControlCharacters }
 }

@@ -50,7 +50,11 @@ public final class WordPieceTokenizer: Sendable {
             guard let id = (value as? NSNumber)?.intValue, id >= 0 else {
                 throw EmbedderError.file(path, "model.vocab['\(token)'] is not a non-negative integer")
             }
-            if id >= tokens.count { tokens += [String?](repeating: nil, count: id + 1 - tokens.count) }
+            // Ids index an array sized by the entry count, never by the largest id: a hostile id of 2^31 must
+            // not allocate 2^31 slots.
+            guard id < tokens.count else {
+                throw EmbedderError.file(path, "model.vocab['\(token)'] has id \(id), but ids must be 0..<\(tokens.count)")
+            }
             tokens[id] = token
         }
         // A JSON parser that keys by `String` merges canonically equivalent keys: a missing id reveals that.
@@ -232,7 +236,10 @@ public final class WordPieceTokenizer: Sendable {
             while start < scalarCount {
                 let table = start == 0 ? vocab : continuations
                 var found: Int32?
-                var end = scalarCount
+                // Start from the longest candidate the table could hold: with a hostile max_input_chars_per_word
+                // a long word would otherwise try every end position from every start, quadratic in its length.
+                var end = start
+                while end < scalarCount, boundaries[end + 1] - boundaries[start] <= table.longestKey { end += 1 }
                 while end > start {
                     let slice = UnsafeBufferPointer(rebasing: buffer[boundaries[start]..<boundaries[end]])
                     if let id = table.id(slice) {

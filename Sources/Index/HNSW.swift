@@ -483,8 +483,12 @@ extension GraphAccess {
         while changed {
             changed = false
             let list = self.list(current.node, level: level)
-            for i in 0..<GraphAccess.count(list) {
+            for i in 0..<min(GraphAccess.count(list), HNSWLayout.maxListLength) {
                 let m = GraphAccess.neighbour(list, i)
+                guard m < meta.nodeCount else {
+                    noteMissingNode(m, linkedFrom: current.node, level: level)
+                    continue
+                }
                 let d = -Distance.dot(q, vector(m), count: dimensions)
                 if d < current.distance {
                     current = Neighbour(d, m)
@@ -520,6 +524,7 @@ extension GraphAccess {
         let vectorBases = vectors.bases, linkBases = links.bases
         let vectorStride = vectorBytes, linkStride = linkRecordSize
         let shift = UInt32(HNSWLayout.blockShift), mask = HNSWLayout.slotMask
+        let nodeCount = meta.nodeCount
         while !candidates.isEmpty {
             let c = candidates.top
             if c.distance > results.top.distance && results.count >= ef { break }
@@ -538,6 +543,11 @@ extension GraphAccess {
             var fresh = 0
             for i in 0..<count {
                 let m = GraphAccess.neighbour(list, i)
+                // A damaged database must fail the search, not index past the visited table.
+                guard m < nodeCount else {
+                    noteMissingNode(m, linkedFrom: c.node, level: level)
+                    continue
+                }
                 if visited[Int(m)] == stamp { continue }
                 visited[Int(m)] = stamp
                 batchNodes[fresh] = m
@@ -575,9 +585,20 @@ extension GraphAccess {
         scratch.touched = touched  // keeps the touching loads from being optimised away
     }
 
+    /// Records the first link to a node that does not exist; the search skips it and its caller throws.
+    func noteMissingNode(_ node: UInt32, linkedFrom source: UInt32, level: Int) {
+        if failure == nil {
+            failure = HNSWError.corrupted("node \(source) links to missing node \(node) on layer \(level); run `vecdb check --repair`")
+        }
+    }
+
     /// K-NN-SEARCH: greedy descent to layer 1, SEARCH-LAYER on layer 0 with `ef`, the `k` closest live nodes.
     func searchKNN(_ q: UnsafeRawPointer, k: Int, ef: Int, scratch: SearchScratch) -> [(id: UInt64, score: Float)] {
         let entry = meta.entryPoint
+        guard entry < meta.nodeCount else {
+            failure = HNSWError.corrupted("entry point \(entry) is not one of the \(meta.nodeCount) nodes; run `vecdb check --repair`")
+            return []
+        }
         var ep = Neighbour(-Distance.dot(q, vector(entry), count: dimensions), entry)
         var l = Int(meta.maxLevel)
         while l > 0 {

@@ -35,6 +35,9 @@ public final class InputReader {
     public let format: Format
     private var buffer: [UInt8] = []
     private var bufferStart = 0
+    /// Where the search for the next newline resumes: bytes before it (from `bufferStart`) hold none. Without it a
+    /// line of n MiB would be rescanned once per MiB read, quadratic in its length.
+    private var scanFrom = 0
     private var atEnd = false
     /// Lines read so far.
     public private(set) var lineNumber = 0
@@ -177,9 +180,10 @@ public final class InputReader {
     /// The next line's bytes without its terminator, or nil at the end.
     private func nextLine() throws -> [UInt8]? {
         while true {
-            if let newline = buffer[bufferStart...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = buffer[scanFrom...].firstIndex(of: UInt8(ascii: "\n")) {
                 var line = Array(buffer[bufferStart..<newline])
                 bufferStart = newline + 1
+                scanFrom = bufferStart
                 if line.last == UInt8(ascii: "\r") { line.removeLast() }
                 return line
             }
@@ -187,11 +191,13 @@ public final class InputReader {
                 guard bufferStart < buffer.count else { return nil }
                 var line = Array(buffer[bufferStart...])
                 bufferStart = buffer.count
+                scanFrom = bufferStart
                 if line.last == UInt8(ascii: "\r") { line.removeLast() }
                 return line
             }
             buffer.removeFirst(bufferStart)
             bufferStart = 0
+            scanFrom = buffer.count
             let chunk: Data?
             do {
                 chunk = try handle?.read(upToCount: 1 << 20)

@@ -57,7 +57,7 @@ extension VectorDatabase {
             var resolved = mode
             if environment.options.noLock {
                 // Read without the lock, a writer may overwrite pages mid-search (Environment.read refuses the
-                // answer afterwards); the scan checks every length it reads, the graph walk trusts node numbers.
+                // answer afterwards); the scan checks every length it reads, while the graph walk follows pointers into pages.
                 resolved = .exact
             } else if mode == .automatic {
                 resolved = collection.index != nil && collection.count >= VectorDatabase.indexThreshold

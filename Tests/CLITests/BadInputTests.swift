@@ -57,6 +57,21 @@ final class BadInputTests: XCTestCase {
         try expectFailure(["ingest", jsonl, "--db", db], says: "docs.jsonl:2: field \"text\" is missing")
     }
 
+    /// A NUL byte anywhere refuses the file, naming the line, for text and JSON Lines alike; an escaped `\u0000`
+    /// inside a JSON string is text like any other and is stored as given.
+    func testNULBytesNameTheirLine() throws {
+        let text = try write("nul.txt", Array("fine\nalso fine\nhalf".utf8) + [0x00] + Array("way\n".utf8))
+        try expectFailure(["ingest", text, "--db", db], says: "nul.txt:3: contains a NUL byte")
+        let jsonl = try write("nul.jsonl", Array("{\"text\": \"ok\"}\n{\"text\": \"a".utf8) + [0x00] + Array("b\"}\n".utf8))
+        try expectFailure(["ingest", jsonl, "--db", db], says: "nul.jsonl:2: contains a NUL byte")
+
+        let escaped = try write("escaped.jsonl", Array(#"{"id": "n", "text": "before\u0000after"}"#.utf8) + [0x0A])
+        XCTAssertEqual(try cli.run(["ingest", escaped, "--db", db]).status, 0)
+        let hit = try jsonObject(try cli.run(["query", "before after", "--db", db, "-k", "3", "--exact", "--json"]).stdout)
+        let texts = try XCTUnwrap(hit["results"] as? [[String: Any]]).compactMap { $0["text"] as? String }
+        XCTAssertTrue(texts.contains { Array($0.utf8) == Array("before\u{0}after".utf8) }, "\(texts)")
+    }
+
     func testUnreadableFileWithPrivilegesDropped() throws {
         guard getuid() == 0 else { throw XCTSkip("needs root to drop privileges") }
         let secret = try write("secret.txt", Array("private\n".utf8))

@@ -1,5 +1,6 @@
 import Embedder
 import Foundation
+import TestSupport
 import XCTest
 
 /// `BPETokenizer(tokenizerJSON:)`: Fixtures/smollm2_tokenizer.json is generated from the SmolLM2 GGUF by
@@ -161,5 +162,29 @@ final class BPETokenizerJSONTests: XCTestCase {
         assertError(try write("fallback.json") { j in
             var m = j["model"] as! [String: Any]; m["byte_fallback"] = true; j["model"] = m
         }, mentions: "model.byte_fallback")
+    }
+
+    /// A word without spaces is a single pre-tokenizer piece of any length; its merges must cost O(n log n).
+    /// Eight times the letters may cost about eight to ten times the time, never the 64x of a quadratic loop.
+    func testLongWordsCostNearLinearTime() throws {
+        let tok = try tokenizer()
+        var rng = SplitMix64(seed: 5)
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        let long = String((0..<800_000).map { _ in letters[Int(rng.next() % 26)] })
+        let short = String(long.prefix(100_000))
+        func fastest(_ text: String) throws -> Double {
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let start = Date()
+                let ids = tok.encode(text)
+                best = min(best, Date().timeIntervalSince(start))
+                XCTAssertEqual(try tok.decode(ids), Array(text.utf8))
+            }
+            return best
+        }
+        let (longSeconds, shortSeconds) = (try fastest(long), try fastest(short))
+        print(String(format: "BPE encode of one word: 100,000 letters %.3f s, 800,000 letters %.3f s (%.1fx)",
+                     shortSeconds, longSeconds, longSeconds / shortSeconds))
+        XCTAssertLessThan(longSeconds / shortSeconds, 24, "800,000 vs 100,000 letters")
     }
 }

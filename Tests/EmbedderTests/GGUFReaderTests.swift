@@ -1,4 +1,5 @@
 import Embedder
+import Fuzzing
 import Foundation
 import TestSupport
 import XCTest
@@ -84,6 +85,21 @@ final class GGUFReaderTests: XCTestCase {
             }
         }
         XCTAssertNoThrow(try GGUFFile(bytes: bytes))
+    }
+
+    /// Found by libFuzzer (gguf): a metadata key holding a newline and NULs split the error over lines.
+    func testControlCharactersInKeysStayOnOneLine() throws {
+        var w = GGUFTestWriter()
+        w.bytes = Array("GGUF".utf8)
+        w.u32(3)
+        w.u64(0)
+        w.u64(1)
+        w.string("bad\n\0key")
+        w.u32(77)
+        w.u8(0)
+        XCTAssertThrowsError(try GGUFFile(bytes: w.bytes, name: "k.gguf")) { e in
+            XCTAssertEqual("\(e)", #"GGUF k.gguf: metadata 'bad\n\0key': unknown value type 77"#)
+        }
     }
 
     /// Header counts and lengths far beyond the file must throw before any allocation.

@@ -113,6 +113,14 @@ final class SafetensorsTests: XCTestCase {
         assertRejected(try write(header: "[1,2]", data: []), mentions: ["JSON object"])
     }
 
+    /// Found by libFuzzer (safetensors): a tensor name holding a newline split the error over two lines.
+    func testControlCharactersInNamesStayOnOneLine() throws {
+        let url = try write(header: "{\"a\\nb\\u001b[31m\":{\"shape\":[1],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0])
+        XCTAssertThrowsError(try SafetensorsFile(url: url)) { error in
+            XCTAssertEqual("\(error)", #"\#(url.lastPathComponent): tensor 'a\nb\u{1B}[31m': missing dtype"#)
+        }
+    }
+
     func testMissingFile() {
         XCTAssertThrowsError(try SafetensorsFile(url: URL(fileURLWithPath: "/nonexistent/model.safetensors"))) {
             XCTAssertTrue("\($0)".hasPrefix("model.safetensors: cannot open"), "\($0)")

@@ -87,4 +87,28 @@ final class WordPieceTokenizerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("line 2"), "\(error)")
         }
     }
+
+    /// Found by vecdb-fuzz (wordpiece-json): one vocabulary id of 2^31 − 1 made the reader allocate an array of
+    /// 2^31 slots (34 GB) and crash. Ids beyond the entry count are now an error naming the token.
+    func testHugeVocabularyIdIsAnErrorNotAnAllocation() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vecdb-huge-id-\(getpid())-tokenizer.json")
+        let json = #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2147483647}}}"#
+        try Data(json.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertThrowsError(try WordPieceTokenizer(tokenizerJSON: url)) { error in
+            XCTAssertTrue("\(error)".hasSuffix("tokenizer.json: model.vocab['[SEP]'] has id 2147483647, but ids must be 0..<3"), "\(error)")
+        }
+    }
+
+    /// A tokenizer.json may raise max_input_chars_per_word far above 100; a 200,000-letter word must then cost
+    /// time in proportion to its length times the longest token, not to its length squared (minutes).
+    func testLongWordWithRaisedLimitIsNotQuadratic() throws {
+        let tokenizer = try WordPieceTokenizer(
+            tokens: ["[UNK]", "[CLS]", "[SEP]", "a", "##a", "##aa"], normalizer: BertNormalizer(), specialTokens: [],
+            clsToken: "[CLS]", sepToken: "[SEP]", unkToken: "[UNK]", prefix: "##", maxInputCharsPerWord: 1_000_000)
+        let start = Date()
+        let ids = tokenizer.encode(String(repeating: "a", count: 200_001), maxTokens: 1_000_000).ids
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+        XCTAssertEqual(ids, [1, 3] + [Int32](repeating: 5, count: 100_000) + [2])
+    }
 }

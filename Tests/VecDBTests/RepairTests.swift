@@ -119,6 +119,10 @@ final class RepairTests: XCTestCase {
             try txn.put(table("hnsw"), key: key, value: block)
         }
         let db = try VectorDatabase(path: path, create: false)
+        // Searching the damaged graph fails with the damage named, instead of reading past the visited table.
+        XCTAssertThrowsError(try db.query("two", embedder: try TestModel.load(), k: 3, mode: .index(ef: 10))) { error in
+            XCTAssertTrue("\(error)".contains("links to missing node 2147479552"), "\(error)")
+        }
         let problems = try db.check()
         XCTAssertTrue(problems.contains("hnsw: 'minilm': node 0 links to missing node 2147479552 on layer 0"), "\(problems)")
         XCTAssertEqual(try db.repair().remaining, [])

@@ -1,20 +1,22 @@
 import Embedder
 
-/// Writes small GGUF files for the reader tests (v1 uses 32-bit lengths and counts, v2/v3 64-bit).
-struct GGUFTestWriter {
-    var version: UInt32 = 3
-    var bytes: [UInt8] = []
+/// Writes small GGUF files for the reader tests and the fuzz seeds (v1 uses 32-bit lengths and counts, v2/v3 64-bit).
+public struct GGUFTestWriter {
+    public var version: UInt32 = 3
+    public var bytes: [UInt8] = []
 
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func size(_ v: UInt64) { version == 1 ? u32(UInt32(truncatingIfNeeded: v)) : u64(v) }
-    mutating func string(_ s: String) {
+    public init(version: UInt32 = 3) { self.version = version }
+
+    public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    public mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    public mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    public mutating func size(_ v: UInt64) { version == 1 ? u32(UInt32(truncatingIfNeeded: v)) : u64(v) }
+    public mutating func string(_ s: String) {
         size(UInt64(s.utf8.count))
         bytes.append(contentsOf: s.utf8)
     }
 
-    mutating func value(_ v: GGUFValue) {
+    public mutating func value(_ v: GGUFValue) {
         switch v {
         case .uint8(let x): u8(x)
         case .int8(let x): u8(UInt8(bitPattern: x))
@@ -35,7 +37,7 @@ struct GGUFTestWriter {
         }
     }
 
-    static func type(of v: GGUFValue) -> GGUFValueType {
+    public static func type(of v: GGUFValue) -> GGUFValueType {
         switch v {
         case .uint8: return .uint8
         case .int8: return .int8
@@ -53,10 +55,22 @@ struct GGUFTestWriter {
         }
     }
 
-    struct Tensor { var name: String; var dims: [UInt64]; var type: GGMLType; var data: [UInt8] }
+    public struct Tensor {
+        public var name: String
+        public var dims: [UInt64]
+        public var type: GGMLType
+        public var data: [UInt8]
+
+        public init(name: String, dims: [UInt64], type: GGMLType, data: [UInt8]) {
+            self.name = name
+            self.dims = dims
+            self.type = type
+            self.data = data
+        }
+    }
 
     /// A complete file: header, metadata, tensor table, padding to `alignment`, tensor data (each padded).
-    static func file(version: UInt32 = 3, metadata: [(String, GGUFValue)], tensors: [Tensor], alignment: Int = 32) -> [UInt8] {
+    public static func file(version: UInt32 = 3, metadata: [(String, GGUFValue)], tensors: [Tensor], alignment: Int = 32) -> [UInt8] {
         var w = GGUFTestWriter(version: version)
         w.bytes.append(contentsOf: Array("GGUF".utf8))
         w.u32(version)
