@@ -4,7 +4,10 @@ import json, sys
 
 r = json.load(open(sys.argv[1]))
 h, o = r.get("hnswlib"), r["vecdb"]
-print(f"- data: {r['n']:,} × {r['dims']} synthetic clustered unit vectors, {r['queries']:,} queries, M={r['M']}, efConstruction={r['efConstruction']}")
+data = r.get("data", "synthetic clustered")
+what = ("all-MiniLM-L6-v2 embeddings of the SciFact abstracts' sentences; queries: the SciFact claims"
+        if data.startswith("scifact") else "synthetic clustered unit vectors")
+print(f"- data: {r['n']:,} × {r['dims']} {what}, {r['queries']:,} queries, M={r['M']}, efConstruction={r['efConstruction']}")
 print(f"- machine: {r['machine']}, {r['cores']} cores (shared); load average before {r['load_before'][0]:.1f}, after {r['load_after'][0]:.1f}")
 print()
 print("| ef | recall@10 hnswlib | recall@10 vecdb | QPS hnswlib | QPS vecdb | ratio | ratio (CPU time) |")

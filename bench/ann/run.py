@@ -3,9 +3,12 @@
 
 Usage (from the repository root, after `swift build -c release --product ann-bench`):
     bench/.venv/bin/python bench/ann/run.py [--n 50000] [--queries 1000] [--repeats 5] [--skip-hnswlib]
+    bench/.venv/bin/python bench/ann/run.py --scifact ../shared/data/scifact
 
-Data: synthetic clustered unit vectors (384-d, seeded) written to bench/out/ as raw float32, read by both peers;
-exact top-10 by inner product (numpy) is the ground truth. Both peers: M=16, efConstruction=200, one thread.
+Data: synthetic clustered unit vectors (384-d, seeded), or with --scifact DIR real all-MiniLM-L6-v2 embeddings
+(sentence-transformers, from vecdb's installed model folder) of every sentence of the SciFact abstracts, the claims
+as queries; written to bench/out/ as raw float32, read by both peers; exact top-10 by inner product (numpy) is the
+ground truth. Both peers: M=16, efConstruction=200, one thread.
 Prints a JSON summary and writes bench/out/ann-<n>.json.
 """
 import argparse, json, os, platform, statistics, subprocess, sys, time
@@ -43,6 +46,29 @@ def exact_top(base, queries, k):
     return top
 
 
+def scifact_sentences(folder, model):
+    """Every sentence of the SciFact abstracts (split after . ! ? before a capital or digit) and every claim,
+    embedded by all-MiniLM-L6-v2 with sentence-transformers; cached in bench/out."""
+    import re
+    cache = [os.path.join(OUT, f"scifact-{x}.f32") for x in ("sentences", "claims")]
+    if all(os.path.exists(c) for c in cache):
+        return tuple(np.fromfile(c, dtype=np.float32).reshape(-1, 384) for c in cache)
+    from sentence_transformers import SentenceTransformer
+    sentences = []
+    with open(os.path.join(folder, "corpus.jsonl")) as f:
+        for line in f:
+            text = json.loads(line)["text"]
+            sentences += [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", text) if s.strip()]
+    with open(os.path.join(folder, "queries.jsonl")) as f:
+        claims = [json.loads(line)["text"] for line in f]
+    st = SentenceTransformer(model, device="cpu")
+    vectors = [st.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+               for texts in (sentences, claims)]
+    for v, c in zip(vectors, cache):
+        v.tofile(c)
+    return tuple(vectors)
+
+
 def recall(found, truth):
     return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)]))
 
@@ -65,20 +91,28 @@ def main():
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--skip-hnswlib", action="store_true")
     ap.add_argument("--no-sweep", action="store_true", help="build, size, open time only (for 1M)")
+    ap.add_argument("--scifact", metavar="DIR", help="real data: MiniLM embeddings of the SciFact abstracts' sentences")
+    ap.add_argument("--model", default=os.path.expanduser("~/.cache/vecdb/models/minilm"),
+                    help="all-MiniLM-L6-v2 folder for --scifact (default: vecdb's model cache)")
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
-    tag = f"{a.n}"
+    if a.scifact:
+        base, queries = scifact_sentences(a.scifact, a.model)
+        a.n, a.queries, a.dims = len(base), len(queries), base.shape[1]
+        tag = "scifact"
+    else:
+        tag = f"{a.n}"
+        # Queries come from the same clusters as the base: drawn together, then split.
+        both = clustered(a.n + a.queries, a.dims, np.random.default_rng(20240611))
+        base, queries = both[:a.n], both[a.n:]
     base_path, q_path, t_path = (os.path.join(OUT, f"ann-{tag}.{x}") for x in ("base.f32", "queries.f32", "truth.i32"))
-    # Queries come from the same clusters as the base: drawn together, then split.
-    both = clustered(a.n + a.queries, a.dims, np.random.default_rng(20240611))
-    base, queries = both[:a.n], both[a.n:]
     base.tofile(base_path)
     queries.tofile(q_path)
     q1_path = os.path.join(OUT, f"ann-{tag}.q1.f32")
     queries[:1].tofile(q1_path)
     truth = exact_top(base, queries, 10)
     truth.tofile(t_path)
-    res = {"n": a.n, "dims": a.dims, "queries": a.queries, "M": 16, "efConstruction": 200,
+    res = {"data": "scifact sentences (MiniLM)" if a.scifact else "synthetic clustered", "n": a.n, "dims": a.dims, "queries": a.queries, "M": 16, "efConstruction": 200,
            "machine": subprocess.run("lscpu | grep 'Model name' | sed 's/.*: *//'", shell=True, capture_output=True, text=True).stdout.strip(),
            "cores": os.cpu_count(), "load_before": os.getloadavg()}
 
