@@ -1,7 +1,7 @@
 import Foundation
 
-/// SplitMix64: a tiny seeded generator, so training runs, test data and fuzz inputs are the same on every machine and run (never
-/// Swift's per-process seeded hashing), and a failure reproduces.
+/// SplitMix64: a tiny seeded generator, so training runs, test data and fuzz inputs are the same on every machine
+/// and run (never Swift's per-process seeded hashing), and a failure reproduces.
 public struct SplitMix64: RandomNumberGenerator {
     public var state: UInt64
 
