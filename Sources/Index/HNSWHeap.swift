@@ -1,3 +1,5 @@
+import LMDB
+
 /// A node and its distance to the query (distance = −dot, so smaller is closer).
 @usableFromInline
 struct Neighbour {
@@ -87,7 +89,8 @@ struct NeighbourHeap {
 
 /// Reusable per-thread search state: the visited set (a generation stamp per node, so clearing it is one
 /// increment) and the two heaps. Keep one per thread and pass it to every search to make searches allocation-free;
-/// in a read transaction it also keeps the resolved block addresses for that transaction (see `HNSWIndex.search`).
+/// it also keeps the block addresses resolved in a read transaction, valid for every read of that snapshot (see
+/// `HNSWIndex.search`).
 /// Not thread-safe.
 public final class SearchScratch {
     var visited: UnsafeMutablePointer<UInt16>
@@ -96,15 +99,16 @@ public final class SearchScratch {
     var candidates: NeighbourHeap
     var results: NeighbourHeap
     var sorted: [Neighbour] = []
-    /// One neighbour list's unvisited nodes and their distances (see `searchLayer`).
+    /// One neighbour list's unvisited nodes, their vectors' addresses and their distances (see `distances`).
     let batchNodes = UnsafeMutablePointer<UInt32>.allocate(capacity: HNSWLayout.maxListLength)
     let batchDistances = UnsafeMutablePointer<Float>.allocate(capacity: HNSWLayout.maxListLength)
     let batchVectors = UnsafeMutablePointer<UnsafeRawPointer>.allocate(capacity: HNSWLayout.maxListLength)
-    var touched: UInt32 = 0
-    /// Block table resolved in the read transaction `graphTransaction` (compared by identity; weak, so a later
-    /// transaction allocated at the same address can never be mistaken for it).
+    /// Block table resolved in a read transaction, reused by later reads of the same snapshot (see `HNSWIndex.search`).
     var graph: GraphAccess?
-    weak var graphTransaction: AnyObject?
+    /// The environment and snapshot (transaction id) `graph` belongs to. Weak: a scratch must not keep a closed
+    /// database's map alive, nor mistake a new environment at the same address for it.
+    weak var graphEnvironment: Environment?
+    var graphSnapshot = -1
 
     public init() {
         visitedCapacity = 1024

@@ -54,14 +54,17 @@ struct BlockTable {
 /// Blocks are resolved lazily (one `mdb_get` the first time a block is touched) and then addressed by pointer
 /// arithmetic. Why keeping map pointers is sound:
 /// * in a READ transaction LMDB keeps every page of the snapshot in place until the transaction ends, so the
-///   pointers stay valid for the transaction's lifetime (`SearchScratch` caches this object per read transaction);
+///   pointers stay valid for the transaction's lifetime; and since a snapshot's pages never change, they are the
+///   same pointers in any later read transaction of the same snapshot (same environment, same transaction id),
+///   which pins those pages again (`SearchScratch` keeps this object across such transactions, swapping in `txn`);
 /// * in a WRITE transaction a pointer dies at the next put or delete by anyone, so a writer forgets all map pointers
 ///   at the start of every public call (`beginCall`) — the writer itself puts nothing until `flush`, so no pointer
 ///   it holds is used across a put.
 /// A failed or missing block does not throw in the hot loop: it records `failure` and reads a zeroed block (no links,
 /// zero vector), and the public entry point throws `failure` when the call ends.
 final class GraphAccess {
-    let txn: Transaction
+    /// The transaction blocks are resolved in (replaced when a later reader of the same snapshot reuses this object).
+    var txn: Transaction
     let table: Database
     let collection: UInt32
     var meta: MetaRecord

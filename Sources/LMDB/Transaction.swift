@@ -8,6 +8,8 @@ public final class Transaction {
     let handle: OpaquePointer
     /// True for a read transaction.
     public let isReadOnly: Bool
+    /// The environment this transaction belongs to: with `id`, it names the snapshot a reader sees.
+    public unowned let environment: Environment
 
     init(environment: Environment, readOnly: Bool) throws(LMDBError) {
         var txn: OpaquePointer?
@@ -19,6 +21,7 @@ public final class Transaction {
         try LMDBError.check(rc, readOnly ? "mdb_txn_begin (read)" : "mdb_txn_begin (write)")
         handle = txn!
         isReadOnly = readOnly
+        self.environment = environment
     }
 
     private var finished = false
@@ -62,8 +65,15 @@ public final class Transaction {
     }
 
     /// Stores the bytes of `value` under `key` (e.g. a `[Float]` vector, stored in native little-endian order).
+    ///
+    /// Vectors are mostly written in key order (a new document's id is the largest yet), and two 1.5 KiB vectors fill
+    /// a 4 KiB page: LMDB's ordinary split moves half of a full page out, so inserts in order would leave every page
+    /// holding one vector. So this first tries `MDB_APPEND`, which starts a new page for a key after the last one
+    /// and leaves the full page full; LMDB refuses it (`MDB_KEYEXIST`) for any other key, which then takes the
+    /// ordinary path.
     public func put(_ db: Database, key: [UInt8], bytesOf value: [Float]) throws(LMDBError) {
-        let rc = value.withUnsafeBytes { putRaw(db, key: key, value: $0) }
+        var rc = value.withUnsafeBytes { putRaw(db, key: key, value: $0, flags: UInt32(MDB_APPEND)) }
+        if rc == MDB_KEYEXIST { rc = value.withUnsafeBytes { putRaw(db, key: key, value: $0) } }
         try LMDBError.check(rc, "mdb_put \(db.name)")
     }
 
@@ -90,11 +100,11 @@ public final class Transaction {
         return UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)
     }
 
-    private func putRaw(_ db: Database, key: [UInt8], value: UnsafeRawBufferPointer) -> Int32 {
+    private func putRaw(_ db: Database, key: [UInt8], value: UnsafeRawBufferPointer, flags: UInt32 = 0) -> Int32 {
         key.withUnsafeBytes { k -> Int32 in
             var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
             var dataVal = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
-            return mdb_put(handle, db.handle, &keyVal, &dataVal, 0)
+            return mdb_put(handle, db.handle, &keyVal, &dataVal, flags)
         }
     }
 
@@ -129,6 +139,13 @@ public final class Transaction {
         var stat = MDB_stat()
         try LMDBError.check(mdb_stat(handle, db.handle, &stat), "mdb_stat \(db.name)")
         return stat.ms_entries
+    }
+
+    /// Pages (branch, leaf and overflow) the database `db` occupies.
+    public func pageCount(_ db: Database) throws(LMDBError) -> Int {
+        var stat = MDB_stat()
+        try LMDBError.check(mdb_stat(handle, db.handle, &stat), "mdb_stat \(db.name)")
+        return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
     }
 
     /// Visits entries in key order, starting at the first key ≥ `start` (or the first key), while `body` returns

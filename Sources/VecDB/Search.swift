@@ -48,39 +48,58 @@ extension VectorDatabase {
     /// The `k` documents of collection `name` most similar to `query` (a unit vector), found as `mode` says.
     public func search(collection name: String, query: [Float], k: Int, mode: SearchMode = .automatic) throws -> SearchResults {
         try environment.read { txn in
-            guard let collection = try collections(in: txn).first(where: { $0.name == name }) else {
-                throw VecDBError("no collection '\(name)' in \(path)")
+            let found = try rank(collection: name, query: query, k: k, mode: mode, in: txn)
+            return SearchResults(hits: try hits(found.ranked, collection: name, in: txn), snapshot: txn.id,
+                                 scanned: found.scanned, mode: found.mode)
+        }
+    }
+
+    /// The ids (as `addVectors` and ingest return them) and scores of the `k` documents of collection `name` most
+    /// similar to `query`, best first: `search` without reading the documents, for callers that keep their own
+    /// record of what each id is (and for measuring the index apart from document decoding).
+    public func nearest(collection name: String, query: [Float], k: Int,
+                        mode: SearchMode = .automatic) throws -> [(id: UInt64, score: Float)] {
+        try environment.read { txn in try rank(collection: name, query: query, k: k, mode: mode, in: txn).ranked }
+    }
+
+    /// Ranks collection `name` for `query` in the snapshot of `txn`: the index or the scan, as `mode` resolves.
+    private func rank(collection name: String, query: [Float], k: Int, mode: SearchMode,
+                      in txn: Transaction) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int, mode: SearchMode) {
+        guard let collection = try collections(in: txn).first(where: { $0.name == name }) else {
+            throw VecDBError("no collection '\(name)' in \(path)")
+        }
+        guard query.count == collection.dimensions else {
+            throw VecDBError("query vector has \(query.count) dimensions; collection '\(name)' has \(collection.dimensions)")
+        }
+        var resolved = mode
+        if environment.options.noLock {
+            // Read without the lock, a writer may overwrite pages mid-search (Environment.read refuses the
+            // answer afterwards); the scan checks every length it reads, while the graph walk follows pointers into pages.
+            resolved = .exact
+        } else if mode == .automatic {
+            resolved = collection.index != nil && collection.count >= VectorDatabase.indexThreshold
+                ? .index(ef: max(SearchMode.defaultEf, k)) : .exact
+        }
+        switch resolved {
+        case .index(let ef):
+            guard collection.index != nil else {
+                throw VecDBError("collection '\(name)' has no index (\(collection.dimensions)-dimensional vectors are searched exactly); "
+                    + "search it without --ef")
             }
-            guard query.count == collection.dimensions else {
-                throw VecDBError("query vector has \(query.count) dimensions; collection '\(name)' has \(collection.dimensions)")
+            let index = HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
+            let ranked = try searchScratches.withScratch { scratch in
+                try index.search(query, k: k, ef: max(ef, k), in: txn, scratch: scratch)
             }
-            var resolved = mode
-            if environment.options.noLock {
-                // Read without the lock, a writer may overwrite pages mid-search (Environment.read refuses the
-                // answer afterwards); the scan checks every length it reads, while the graph walk follows pointers into pages.
-                resolved = .exact
-            } else if mode == .automatic {
-                resolved = collection.index != nil && collection.count >= VectorDatabase.indexThreshold
-                    ? .index(ef: max(SearchMode.defaultEf, k)) : .exact
-            }
-            switch resolved {
-            case .index(let ef):
-                guard collection.index != nil else {
-                    throw VecDBError("collection '\(name)' has no index (\(collection.dimensions)-dimensional vectors are searched exactly); "
-                        + "search it without --ef")
-                }
-                let found = try HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
-                    .search(query, k: k, ef: max(ef, k), in: txn)
-                return SearchResults(hits: try hits(found, collection: name, in: txn), snapshot: txn.id, scanned: 0,
-                                     mode: .index(ef: max(ef, k)))
-            case .exact, .automatic:
-                return try scan(collection, query: query, k: k, in: txn)
-            }
+            return (ranked, 0, .index(ef: max(ef, k)))
+        case .exact, .automatic:
+            let found = try scan(collection, query: query, k: k, in: txn)
+            return (found.ranked, found.scanned, .exact)
         }
     }
 
     /// Exact search: every vector of the collection, read in place from the memory map — one contiguous key range.
-    private func scan(_ collection: Collection, query: [Float], k: Int, in txn: Transaction) throws -> SearchResults {
+    private func scan(_ collection: Collection, query: [Float], k: Int,
+                      in txn: Transaction) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int) {
         let name = collection.name
         var best = TopK(k: k)
         var scanned = 0
@@ -99,8 +118,7 @@ extension VectorDatabase {
                 return true
             }
         }
-        let found = best.sorted().map { (id: $0.id, score: $0.score) }
-        return SearchResults(hits: try hits(found, collection: name, in: txn), snapshot: txn.id, scanned: scanned, mode: .exact)
+        return (best.sorted().map { (id: $0.id, score: $0.score) }, scanned)
     }
 
     /// The documents of ranked ids, read in the same snapshot as the ranking.

@@ -14,6 +14,8 @@ public final class VectorDatabase {
     /// The collections of the last snapshot a read decoded them in: a search per query would otherwise decode every
     /// collection's JSON again, though a snapshot's collections never change.
     private let collectionCache = CollectionCache()
+    /// Index search state reused by every search (see `SearchScratchPool`).
+    let searchScratches = SearchScratchPool()
 
     /// Opens the database in folder `path`. With `create`, a missing folder becomes a new empty database
     /// (folder 0700, files 0600, since documents may be private). The map size defaults to 1 TiB of address space

@@ -159,6 +159,40 @@ final class HNSWTests: XCTestCase {
         }
     }
 
+    /// A scratch keeps the blocks it resolved for later reads of the same snapshot: reused by every read transaction
+    /// of that snapshot, and never by another environment whose snapshot has the same id.
+    func testScratchReusesBlocksOnlyWithinOneSnapshot() throws {
+        var data = ClusteredData(dimensions: 32, clusters: 8, seed: 11)
+        let vectors = data.make(3_000)
+        let index = try buildIndex(temp, vectors: vectors, batch: 1_000)
+        let queries = data.make(20)
+        let expected = try temp.env.read { txn in try queries.map { try index.search($0, k: 10, ef: 40, in: txn).map(\.id) } }
+        let scratch = SearchScratch()
+        for (q, ids) in zip(queries, expected) {
+            XCTAssertEqual(try temp.env.read { txn in try index.search(q, k: 10, ef: 40, in: txn, scratch: scratch).map(\.id) }, ids)
+        }
+        // A second environment built by as many commits from other vectors: the same snapshot id, other pages.
+        let other = try TempEnvironment()
+        defer { other.close() }
+        let otherVectors = data.make(3_000)
+        let otherIndex = try buildIndex(other, vectors: otherVectors, batch: 1_000)
+        XCTAssertEqual(try other.env.read { $0.id }, try temp.env.read { $0.id })
+        var exactFirst = 0
+        for q in queries {
+            let found = try other.env.read { txn in try otherIndex.search(q, k: 10, ef: 40, in: txn, scratch: scratch) }
+            XCTAssertEqual(found.count, 10)
+            // Scores of the second environment's vectors: blocks of the first would give other ids and scores.
+            for hit in found { XCTAssertEqual(hit.score, Distance.dot(q, otherVectors[Int(hit.id)]), accuracy: 1e-5) }
+            let exact = exactTopK(q, vectors: otherVectors, ids: Array(0..<otherVectors.count), k: 1)
+            if found.first.map({ Int($0.id) }) == exact.first { exactFirst += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(exactFirst, 18)
+        // And back: the first environment's answers again.
+        for (q, ids) in zip(queries, expected) {
+            XCTAssertEqual(try temp.env.read { txn in try index.search(q, k: 10, ef: 40, in: txn, scratch: scratch).map(\.id) }, ids)
+        }
+    }
+
     func testEdgeCases() throws {
         let dims = 16
         var data = ClusteredData(dimensions: dims, clusters: 2, seed: 9)

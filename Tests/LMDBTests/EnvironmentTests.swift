@@ -38,6 +38,32 @@ final class EnvironmentTests: XCTestCase {
         }
     }
 
+    /// Float vectors written in key order fill their pages (two 1.5 KiB vectors per 4 KiB page), where LMDB's
+    /// ordinary split would leave one per page; out of order and replaced ones still land where they belong.
+    func testVectorsInKeyOrderFillTheirPages() throws {
+        let (env, db) = try open()
+        func vector(_ i: Int) -> [Float] { (0..<384).map { Float(i) + Float($0) / 1000 } }
+        func key(_ i: Int) -> [UInt8] { [UInt8(i >> 8), UInt8(i & 255)] }
+        try env.write { txn in
+            for i in stride(from: 0, to: 400, by: 2) { try txn.put(db, key: key(i), bytesOf: vector(i)) }
+        }
+        try env.read { txn in XCTAssertLessThanOrEqual(try txn.pageCount(db), 100 + 3) }
+        try env.write { txn in
+            for i in stride(from: 1, to: 400, by: 2).reversed() { try txn.put(db, key: key(i), bytesOf: vector(i)) }
+            try txn.put(db, key: key(399), bytesOf: vector(-1))
+            try txn.put(db, key: key(10), bytesOf: vector(-2))
+        }
+        try env.read { txn in
+            XCTAssertEqual(try txn.count(db), 400)
+            for i in 0..<400 {
+                let stored = try txn.withValue(db, key: key(i)) { raw in
+                    (0..<384).map { raw!.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+                }
+                XCTAssertEqual(stored, vector(i == 399 ? -1 : i == 10 ? -2 : i), "key \(i)")
+            }
+        }
+    }
+
     func testThrowingWriteLeavesNothing() throws {
         struct Stop: Error {}
         let (env, db) = try open()

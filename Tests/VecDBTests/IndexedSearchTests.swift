@@ -76,6 +76,36 @@ final class IndexedSearchTests: XCTestCase {
         XCTAssertEqual(try db.check(), [])
     }
 
+    /// `nearest` ranks exactly as `search` does without reading documents, and sees each new commit (the search
+    /// state it keeps between calls belongs to one snapshot).
+    func testNearestMatchesSearchAndSeesNewCommits() throws {
+        let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
+        try db.createRawCollection(name: "raw", dimensions: 24)
+        var data = ClusteredData(seed: 7, clusters: 16, dimensions: 24)
+        let ids = try db.addVectors(collection: "raw", (0..<3_000).map { (id: "v\($0)", text: "vector \($0)", vector: data.next()) })
+        let queries = (0..<10).map { _ -> [Float] in
+            let v = data.next()
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+        for mode in [SearchMode.exact, .index(ef: 40)] {
+            for query in queries {
+                let hits = try db.search(collection: "raw", query: query, k: 10, mode: mode).hits
+                let ranked = try db.nearest(collection: "raw", query: query, k: 10, mode: mode)
+                XCTAssertEqual(ranked.map(\.id), hits.map(\.document.id))
+                XCTAssertEqual(ranked.map(\.score), hits.map(\.score))
+                XCTAssertTrue(Set(ranked.map(\.id)).isSubset(of: ids))
+            }
+        }
+        // Each query vector, stored now, is its own nearest neighbour in the next snapshot.
+        for (i, query) in queries.enumerated() {
+            let added = try db.addVectors(collection: "raw", [(id: "q\(i)", text: "query \(i)", vector: query)])
+            let first = try XCTUnwrap(try db.nearest(collection: "raw", query: query, k: 1, mode: .index(ef: 40)).first)
+            XCTAssertEqual(first.id, added[0])
+            XCTAssertEqual(first.score, 1, accuracy: 1e-5)
+        }
+    }
+
     func testReplacedVectorIsReplacedInTheIndex() throws {
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
         try db.createRawCollection(name: "raw", dimensions: 8)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ANN benchmark: vecdb's HNSWIndex (Swift, LMDB) against hnswlib, side by side in one run.
+"""ANN benchmark: vecdb (its public VecDB API over raw vectors: HNSW in LMDB) against hnswlib, side by side in one run.
 
 Usage (from the repository root, after `swift build -c release --product ann-bench`):
     bench/.venv/bin/python bench/ann/run.py [--n 50000] [--queries 1000] [--repeats 5] [--skip-hnswlib]
@@ -8,11 +8,13 @@ Usage (from the repository root, after `swift build -c release --product ann-ben
 Data: synthetic clustered unit vectors (384-d, seeded), or with --scifact DIR real all-MiniLM-L6-v2 embeddings
 (sentence-transformers, from vecdb's installed model folder) of every sentence of the SciFact abstracts, the claims
 as queries; written to bench/out/ as raw float32, read by both peers; exact top-10 by inner product (numpy) is the
-ground truth. Both peers: M=16, efConstruction=200, one thread.
+ground truth. Both peers: M=16, efConstruction=200, one thread. vecdb's side (ann-bench) stores each vector as a
+document of a raw-vector collection and answers each query in its own read transaction, as an application would.
 Prints a JSON summary and writes bench/out/ann-<n>.json.
 """
 import argparse, json, os, platform, statistics, subprocess, sys, time
 import numpy as np
+from table_sizes import table_sizes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "bench", "out")
@@ -140,34 +142,42 @@ def main():
     env = os.path.join(OUT, f"ann-{tag}.vecdb")
     out = subprocess.run([BIN, "build", base_path, str(a.dims), env, "16", "200", str(a.batch)], check=True, capture_output=True, text=True).stdout
     ours = json.loads(out.strip().splitlines()[-1])
+    # The whole database holds each vector twice (the `vectors` table, from which the index can be rebuilt, and the
+    # index's blocks) plus the documents; the index alone is what hnswlib's file holds.
+    ours["table_bytes"] = table_sizes(env)
+    ours["index_bytes_per_vector"] = ours["table_bytes"]["hnsw"] / a.n
     ours["sweep"] = []
-    # Sweeps interleaved, round by round (hnswlib all efs, then ours all efs), so both peers see the same load on
-    # this shared 2-core machine; each number is the median over the rounds.
+    # The load of this shared 2-core machine drifts by ±30 % within seconds, so the peers alternate at every ef of
+    # every round (who goes first alternates too), and each ratio is the median of the per-pair ratios; each QPS is
+    # the median over the rounds.
     hruns = {ef: [] for ef in EFS}
     hcpu = {ef: [] for ef in EFS}
     hfound = {}
     oruns = {ef: [] for ef in EFS}
     ocpu = {ef: [] for ef in EFS}
     orecall = {}
-    for rnd in range(0 if a.no_sweep else a.repeats):
-        if not a.skip_hnswlib:
-            for ef in EFS:
-                p.set_ef(ef)
-                t0, c0 = time.perf_counter(), time.thread_time()
-                labels = [p.knn_query(q, k=10, num_threads=1)[0][0] for q in queries]
-                hruns[ef].append(time.perf_counter() - t0)
-                hcpu[ef].append(time.thread_time() - c0)
-                hfound.setdefault(ef, labels)
-        out = subprocess.run([BIN, "sweep", env, q_path, str(a.dims), t_path, "10", ",".join(map(str, EFS)), "1"],
+
+    def hnswlib_at(ef):
+        p.set_ef(ef)
+        t0, c0 = time.perf_counter(), time.thread_time()
+        labels = [p.knn_query(q, k=10, num_threads=1)[0][0] for q in queries]
+        hruns[ef].append(time.perf_counter() - t0)
+        hcpu[ef].append(time.thread_time() - c0)
+        hfound.setdefault(ef, labels)
+
+    def vecdb_at(ef):
+        out = subprocess.run([BIN, "sweep", env, q_path, str(a.dims), t_path, "10", str(ef), "1"],
                              check=True, capture_output=True, text=True).stdout
-        for line in out.strip().splitlines():
-            j = json.loads(line)
-            if "txn_per_query_qps" in j:
-                ours.setdefault("txn_per_query_qps_ef40_runs", []).append(j["txn_per_query_qps"])
-            else:
-                oruns[j["ef"]].append(a.queries / j["qps"])
-                ocpu[j["ef"]].append(a.queries / j["qps_cpu"])
-                orecall[j["ef"]] = j["recall_at_10"]
+        j = json.loads(out.strip().splitlines()[-1])
+        oruns[ef].append(a.queries / j["qps"])
+        ocpu[ef].append(a.queries / j["qps_cpu"])
+        orecall[ef] = j["recall_at_10"]
+
+    for rnd in range(0 if a.no_sweep else a.repeats):
+        for ef in EFS:
+            peers = [vecdb_at] if a.skip_hnswlib else [hnswlib_at, vecdb_at]
+            for run_peer in (peers if rnd % 2 == 0 else peers[::-1]):
+                run_peer(ef)
     if not a.no_sweep:
         for ef in EFS:
             ours["sweep"].append({"ef": ef, "recall_at_10": orecall[ef], "qps": a.queries / statistics.median(oruns[ef]),
@@ -175,8 +185,11 @@ def main():
             if not a.skip_hnswlib:
                 res["hnswlib"]["sweep"].append({"ef": ef, "recall_at_10": recall(hfound[ef], truth),
                                                 "qps": a.queries / statistics.median(hruns[ef]),
-                                                "qps_cpu": a.queries / statistics.median(hcpu[ef]), "runs_s": hruns[ef]})
-        ours["txn_per_query_qps_ef40"] = statistics.median(ours["txn_per_query_qps_ef40_runs"])
+                                                "qps_cpu": a.queries / statistics.median(hcpu[ef]), "runs_s": hruns[ef],
+                                                "paired_ratio": statistics.median(
+                                                    [h / o for h, o in zip(hruns[ef], oruns[ef])]),
+                                                "paired_ratio_min_max": [min(h / o for h, o in zip(hruns[ef], oruns[ef])),
+                                                                         max(h / o for h, o in zip(hruns[ef], oruns[ef]))]})
     med, times, out = timed_exec([BIN, "query", env, q1_path, str(a.dims)], 7)
     ours["open_first_query_ms"] = med * 1000
     ours["open_first_query_runs_ms"] = [t * 1000 for t in times]
@@ -190,8 +203,10 @@ def main():
         res["ratios"] = {
             "build_time": ours["build_s"] / h["build_s"],
             "bytes_per_vector": ours["bytes_per_vector"] / h["bytes_per_vector"],
+            "index_bytes_per_vector": ours["index_bytes_per_vector"] / h["bytes_per_vector"],
             "build_cpu": ours["build_cpu_s"] / h["build_cpu_s"],
             "qps_by_ef": {s["ef"]: s["qps"] / t["qps"] for s, t in zip(ours["sweep"], h["sweep"])},
+            "qps_paired_by_ef": {t["ef"]: t["paired_ratio"] for t in h["sweep"]},
             "qps_cpu_by_ef": {s["ef"]: s["qps_cpu"] / t["qps_cpu"] for s, t in zip(ours["sweep"], h["sweep"])},
         }
     with open(os.path.join(OUT, f"ann-{tag}.json"), "w") as f:

@@ -1,12 +1,17 @@
 // ann-bench: the Swift side of bench/ann/run.py. Reads raw little-endian float32 files written by the script
-// (n × dims, row-major), builds / sweeps / queries an HNSWIndex in an LMDB environment, prints JSON lines.
+// (n × dims, row-major) and builds / sweeps / queries a vecdb database through the public VecDB API, the way an
+// application embedding vecdb would: a raw-vector collection, `addVectors` in batches (documents, vectors and
+// index links commit together), `nearest` per query (one read transaction per query). Prints JSON lines.
 //
-//   ann-bench build <vectors.f32> <dims> <env-folder> <M> <efConstruction> <batch>
-//   ann-bench sweep <env-folder> <queries.f32> <dims> <truth.i32> <k> <ef,ef,...> <repeats>
-//   ann-bench query <env-folder> <query.f32> <dims>        (open + one search: the "first result" timing)
+//   ann-bench build <vectors.f32> <dims> <db-folder> <M> <efConstruction> <batch>
+//   ann-bench sweep <db-folder> <queries.f32> <dims> <truth.i32> <k> <ef,ef,...> <repeats>
+//   ann-bench query <db-folder> <query.f32> <dims>        (open + one search: the "first result" timing)
+//
+// Row i of the vectors file is the document with external id "i"; `build` checks that the dense ids vecdb gives them
+// are consecutive, so a result's row is its id minus the id of row 0.
 import Foundation
 import Index
-import LMDB
+import VecDB
 
 func readFloats(_ path: String) -> [Float] {
     let data = FileManager.default.contents(atPath: path)!
@@ -36,14 +41,7 @@ func peakRSSMegabytes() -> Double {
     return 0
 }
 
-func openEnvironment(_ folder: String, readOnly: Bool) throws -> (Environment, Database) {
-    var options = Environment.Options()
-    options.mapSize = 1 << 40
-    options.readOnly = readOnly
-    let env = try Environment(path: folder, options: options)
-    return (env, try env.openDatabase("hnsw", create: !readOnly)!)
-}
-
+let collection = "bench"
 let args = CommandLine.arguments
 switch args.count > 1 ? args[1] : "" {
 case "build":
@@ -54,19 +52,17 @@ case "build":
     let all = readFloats(args[2])
     let n = all.count / dims
     try? FileManager.default.removeItem(atPath: folder)
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let t0 = now()
-    let (env, table) = try openEnvironment(folder, readOnly: false)
-    let index = HNSWIndex(table: table, collection: 1, dimensions: dims)
-    try env.write { txn in try HNSWIndex.create(table: table, collection: 1, dimensions: dims, parameters: params, in: txn) }
+    let db = try VectorDatabase(path: folder, create: true)
+    try db.createRawCollection(name: collection, dimensions: dims, index: params)
     var start = 0
     while start < n {
         let end = min(start + batch, n)
-        try env.write { txn in
-            let w = try index.writer(in: txn)
-            try w.insert((start..<end).map { i in (id: UInt64(i), vector: Array(all[i * dims..<(i + 1) * dims])) })
-            try w.flush()
-        }
+        let ids = try db.addVectors(collection: collection, (start..<end).map { i in
+            (id: String(i), text: "", vector: Array(all[i * dims..<(i + 1) * dims]))
+        })
+        let row0 = try db.documentID(externalID: "0")!
+        guard ids == Array(row0 + UInt64(start)..<row0 + UInt64(end)) else { fatalError("document ids are not consecutive") }
         start = end
         if n >= 200_000 && start % 100_000 == 0 {
             FileHandle.standardError.write("  \(start) inserted, \(String(format: "%.0f", now() - t0)) s\n".data(using: .utf8)!)
@@ -76,19 +72,18 @@ case "build":
     var ru = rusage()
     getrusage(RUSAGE_SELF.rawValue, &ru)
     let cpu = Double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + Double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6
-    let used = try env.usedBytes()
+    let used = try db.storageBytes().used
     // The live file keeps pages freed by earlier transactions (LMDB reuses them later); a compacting copy shows
-    // the bytes the index itself needs.
+    // the bytes the database itself needs.
     let compact = folder + ".compact"
     try? FileManager.default.removeItem(atPath: compact)
-    try FileManager.default.createDirectory(atPath: compact, withIntermediateDirectories: true)
-    try env.copy(to: compact, compact: true)
+    try db.backup(to: compact, compact: true)
     let compactBytes = (try FileManager.default.attributesOfItem(atPath: compact + "/data.mdb")[.size] as? Int) ?? 0
     try? FileManager.default.removeItem(atPath: compact)
     print("{\"build_s\": \(seconds), \"build_cpu_s\": \(cpu), \"n\": \(n), \"used_bytes\": \(used), \"compact_bytes\": \(compactBytes), \"bytes_per_vector\": \(Double(compactBytes) / Double(n)), \"bytes_per_vector_uncompacted\": \(Double(used) / Double(n)), \"max_rss_mb\": \(peakRSSMegabytes())}")
 
 case "sweep":
-    let (env, table) = try openEnvironment(args[2], readOnly: true)
+    let db = try VectorDatabase(path: args[2], create: false, readOnly: true)
     let dims = Int(args[4])!
     let queries = readFloats(args[3])
     let nq = queries.count / dims
@@ -97,32 +92,28 @@ case "sweep":
     let truth: [Int32] = truthData.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
     let efs = args[7].split(separator: ",").map { Int($0)! }
     let repeats = Int(args[8])!
-    let index = HNSWIndex(table: table, collection: 1, dimensions: dims)
     let qs = (0..<nq).map { Array(queries[$0 * dims..<($0 + 1) * dims]) }
-    let scratch = SearchScratch()
+    let row0 = try db.documentID(externalID: "0")!
     // Warm-up pass, untimed: faults the map's pages into this process (the page cache is warm already).
-    try env.read { txn in for q in qs { _ = try index.search(q, k: k, ef: 40, in: txn, scratch: scratch) } }
+    for q in qs { _ = try db.nearest(collection: collection, query: q, k: k, mode: .index(ef: 40)) }
     for ef in efs {
         var times: [Double] = []
         var cpuTimes: [Double] = []
         var hits = 0
         for r in 0..<repeats {
-            // One read transaction per repeat: the block table is resolved once per transaction.
-            try env.read { txn in
-                var found = 0
-                let t0 = now()
-                let c0 = cpuNow()
-                for (qi, q) in qs.enumerated() {
-                    let res = try index.search(q, k: k, ef: ef, in: txn, scratch: scratch)
-                    if r == 0 {
-                        let t = truth[qi * k..<(qi + 1) * k]
-                        for h in res where t.contains(Int32(h.id)) { found += 1 }
-                    }
+            var found = 0
+            let t0 = now()
+            let c0 = cpuNow()
+            for (qi, q) in qs.enumerated() {
+                let res = try db.nearest(collection: collection, query: q, k: k, mode: .index(ef: ef))
+                if r == 0 {
+                    let t = truth[qi * k..<(qi + 1) * k]
+                    for h in res where t.contains(Int32(h.id - row0)) { found += 1 }
                 }
-                times.append(now() - t0)
-                cpuTimes.append(cpuNow() - c0)
-                if r == 0 { hits = found }
             }
+            times.append(now() - t0)
+            cpuTimes.append(cpuNow() - c0)
+            if r == 0 { hits = found }
         }
         times.sort()
         cpuTimes.sort()
@@ -130,18 +121,13 @@ case "sweep":
         let cpuMedian = cpuTimes[cpuTimes.count / 2]
         print("{\"ef\": \(ef), \"recall_at_10\": \(Double(hits) / Double(nq * k)), \"qps\": \(Double(nq) / median), \"qps_cpu\": \(Double(nq) / cpuMedian), \"runs_s\": \(times)}")
     }
-    // Per-query read transactions (as a server would do): cost of resolving blocks in each new transaction.
-    let t0 = now()
-    for q in qs { _ = try env.read { txn in try index.search(q, k: k, ef: 40, in: txn, scratch: scratch) } }
-    print("{\"ef\": 40, \"txn_per_query_qps\": \(Double(nq) / (now() - t0))}")
 
 case "query":
-    let (env, table) = try openEnvironment(args[2], readOnly: true)
+    let db = try VectorDatabase(path: args[2], create: false, readOnly: true)
     let dims = Int(args[4])!
     let q = readFloats(args[3])
-    let index = HNSWIndex(table: table, collection: 1, dimensions: dims)
-    let res = try env.read { txn in try index.search(Array(q.prefix(dims)), k: 10, ef: 40, in: txn) }
-    print(res.first.map { "\($0.id) \($0.score)" } ?? "none")
+    let res = try db.nearest(collection: collection, query: Array(q.prefix(dims)), k: 10, mode: .index(ef: 40))
+    print(res.first.map { "\($0.id - (try! db.documentID(externalID: "0")!)) \($0.score)" } ?? "none")
 
 default:
     print("usage: ann-bench build|sweep|query …")
