@@ -48,6 +48,16 @@ enum Layout {
         withUnsafeBytes(of: value.littleEndian) { Array($0) }
     }
 
+    /// The float32 values stored in `raw` by `Transaction.put(_:key:bytesOf:)` (native order: vecdb runs on
+    /// little-endian CPUs). Values in the map carry no alignment guarantee, so the bytes are copied, not rebound.
+    static func floats(_ raw: UnsafeRawBufferPointer) -> [Float] {
+        let count = raw.count / MemoryLayout<Float>.size
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<count * 4]))
+            initialized = count
+        }
+    }
+
     static func readLittleEndian<T: FixedWidthInteger>(_ bytes: [UInt8], as type: T.Type) -> T? {
         guard bytes.count == MemoryLayout<T>.size else { return nil }
         return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }

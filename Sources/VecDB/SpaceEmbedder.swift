@@ -145,13 +145,21 @@ public final class SpaceEmbedder {
     /// catalogue model or a path. `options` and `collection` apply to models; an adapter's space is fixed by training.
     public static func named(_ name: String, options: EmbeddingOptions = EmbeddingOptions(), collection: String? = nil,
                              database: VectorDatabase?) throws -> SpaceEmbedder {
-        if let database, let (record, weights) = try database.adapter(named: name) {
-            guard options == EmbeddingOptions(), collection == nil else {
-                throw VecDBError("'\(name)' is an adapter: its pooling, prompt, token limit and collection were fixed when it was trained")
-            }
-            return try SpaceEmbedder(adapter: record, weights: weights)
+        if let database, let adapted = try adapter(named: name, options: options, collection: collection, database: database) {
+            return adapted
         }
         return try SpaceEmbedder(try ModelReference(name), options: options, collection: collection)
+    }
+
+    /// The adapter called `name` trained in `database`, or nil when it has none of that name. Refuses `options` or a
+    /// `collection`: an adapter's space was fixed when it was trained.
+    public static func adapter(named name: String, options: EmbeddingOptions = EmbeddingOptions(), collection: String? = nil,
+                               database: VectorDatabase) throws -> SpaceEmbedder? {
+        guard let (record, weights) = try database.adapter(named: name) else { return nil }
+        guard options == EmbeddingOptions(), collection == nil else {
+            throw VecDBError("'\(name)' is an adapter: its pooling, prompt, token limit and collection were fixed when it was trained")
+        }
+        return try SpaceEmbedder(adapter: record, weights: weights)
     }
 
     /// Vectors of `texts` in every space: `result[space][text]`.

@@ -56,9 +56,10 @@ struct ModelOptions: ParsableArguments {
         func list(_ text: String?) -> [String]? {
             text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         }
-        if let database, try database.adapter(named: model) != nil {
-            return try SpaceEmbedder.named(model, options: EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens),
-                                           collection: collection, database: database)
+        if let database, let adapted = try SpaceEmbedder.adapter(
+            named: model, options: EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens),
+            collection: collection, database: database) {
+            return adapted
         }
         let reference = try ModelReference(model)
         let prompts = list(prompt) ?? (reference.kind == .gguf ? defaultPrompt.map { [$0] } : nil)
@@ -79,9 +80,7 @@ struct ModelOptions: ParsableArguments {
 /// A model with one vector space from `MODEL[:POOLING[:PROMPT]]`, e.g. `minilm`, `smollm2:logits:chat-gen`, or an
 /// adapter trained in `database`, e.g. `smollm2+adapter`.
 func spaceEmbedder(spec: String, database: VectorDatabase?) throws -> SpaceEmbedder {
-    if let database, try database.adapter(named: spec) != nil {
-        return try SpaceEmbedder.named(spec, database: database)
-    }
+    if let database, let adapted = try SpaceEmbedder.adapter(named: spec, database: database) { return adapted }
     let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
     guard parts.count <= 3, !parts[0].isEmpty else {
         throw VecDBError("'\(spec)' is not MODEL[:POOLING[:PROMPT]]")

@@ -10,7 +10,7 @@ extension VectorDatabase {
         try environment.read { txn in
             var result: [StoredAdapter] = []
             try txn.forEach(tables.adapters) { key, value in
-                guard let (record, _) = StoredAdapter.decode(value) else {
+                guard let (record, _) = StoredAdapter.decodeRecord(value) else {
                     throw VecDBError("adapter '\(String(decoding: key, as: UTF8.self))' is stored in an unknown form; run `vecdb check`")
                 }
                 result.append(record)

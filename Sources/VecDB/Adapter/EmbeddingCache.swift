@@ -21,7 +21,7 @@ extension VectorDatabase {
             try keys.map { key in
                 try txn.withValue(tables.embeddingCache, key: key) { raw -> [Float]? in
                     guard let raw, raw.count == space.dimensions * 4 else { return nil }
-                    return (0..<space.dimensions).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+                    return Layout.floats(raw)
                 }
             }
         }

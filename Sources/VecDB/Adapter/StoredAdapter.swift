@@ -69,15 +69,22 @@ public struct StoredAdapter: Codable, Sendable {
         return out
     }
 
-    /// Decodes a stored value; nil when it is damaged or of an unknown form.
-    static func decode(_ raw: UnsafeRawBufferPointer) -> (StoredAdapter, ProjectionAdapter)? {
+    /// The record of a stored value and where its weights start, without reading the weights; nil when it is damaged
+    /// or of an unknown form (including weights of the wrong length).
+    static func decodeRecord(_ raw: UnsafeRawBufferPointer) -> (record: StoredAdapter, weightsOffset: Int)? {
         guard raw.count >= 4 else { return nil }
         let jsonLength = Int(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
         guard raw.count >= 4 + jsonLength,
               let record = try? JSONDecoder().decode(StoredAdapter.self, from: Data(raw[4..<4 + jsonLength])) else { return nil }
-        let floats = (raw.count - 4 - jsonLength) / 4
-        guard floats == record.shape.input + record.shape.parameterCount, (raw.count - 4 - jsonLength) % 4 == 0 else { return nil }
-        let values = (0..<floats).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 + jsonLength + 4 * $0, as: UInt32.self))) }
+        let weightBytes = raw.count - 4 - jsonLength
+        guard weightBytes == 4 * (record.shape.input + record.shape.parameterCount) else { return nil }
+        return (record, 4 + jsonLength)
+    }
+
+    /// Decodes a stored value with its weights; nil when it is damaged or of an unknown form.
+    static func decode(_ raw: UnsafeRawBufferPointer) -> (StoredAdapter, ProjectionAdapter)? {
+        guard let (record, offset) = decodeRecord(raw) else { return nil }
+        let values = Layout.floats(UnsafeRawBufferPointer(rebasing: raw[offset...]))
         guard let weights = try? ProjectionAdapter(shape: record.shape, center: Array(values[..<record.shape.input]),
                                                    parameters: Array(values[record.shape.input...])) else { return nil }
         return (record, weights)

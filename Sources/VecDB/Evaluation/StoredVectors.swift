@@ -28,11 +28,7 @@ extension VectorDatabase {
             guard raw.count == byteCount else {
                 throw VecDBError("vector of document \(id) in '\(collection.name)' has \(raw.count) bytes, expected \(byteCount); run `vecdb check`")
             }
-            // The map gives no alignment guarantee for values, so copy bytes rather than rebinding.
-            return [Float](unsafeUninitializedCapacity: collection.dimensions) { buffer, count in
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
-                count = collection.dimensions
-            }
+            return Layout.floats(raw)
         }
     }
 }
