@@ -3,7 +3,7 @@
 // application embedding vecdb would: a raw-vector collection, `addVectors` in batches (documents, vectors and
 // index links commit together), `nearest` per query (one read transaction per query). Prints JSON lines.
 //
-//   ann-bench build <vectors.f32> <dims> <db-folder> <M> <efConstruction> <batch>
+//   ann-bench build <vectors.f32> <dims> <db-folder> <M> <efConstruction> <batch>   (a line per commit, then totals)
 //   ann-bench sweep <db-folder> <queries.f32> <dims> <truth.i32> <k> <ef,ef,...> <repeats>
 //   ann-bench query <db-folder> <query.f32> <dims>        (open + one search: the "first result" timing)
 //
@@ -64,6 +64,8 @@ case "build":
         let row0 = try db.documentID(externalID: "0")!
         guard ids == Array(row0 + UInt64(start)..<row0 + UInt64(end)) else { fatalError("document ids are not consecutive") }
         start = end
+        // One line per commit, flushed at once: what a killed build had committed (CLITests' crash test reads it).
+        FileHandle.standardOutput.write("{\"committed\": \(start)}\n".data(using: .utf8)!)
         if n >= 200_000 && start % 100_000 == 0 {
             FileHandle.standardError.write("  \(start) inserted, \(String(format: "%.0f", now() - t0)) s\n".data(using: .utf8)!)
         }

@@ -1,0 +1,95 @@
+import Foundation
+import TestSupport
+import VecDB
+import XCTest
+
+/// SIGKILL during a 50,000-vector insert through the VecDB raw-vector API (`ann-bench build`: batches of 1,000, each
+/// one write transaction holding documents, vectors and index links). After reopening: `check` passes (the graph
+/// invariants included), only whole batches are there and at least every batch reported committed, and every stored
+/// document is found by both exact and index search.
+final class IndexCrashTests: XCTestCase {
+    private let dimensions = 32
+    private let count = 50_000
+    private let batch = 1_000
+
+    /// Seeded clustered unit vectors: 64 random centres plus Gaussian noise.
+    private func clusteredVectors() -> [[Float]] {
+        var generator = SplitMix64(seed: 4242)
+        let centres = (0..<64).map { _ in (0..<dimensions).map { _ in generator.gaussian() } }
+        return (0..<count).map { _ in
+            let centre = centres[Int(generator.next() % 64)]
+            let v = centre.map { $0 + 0.5 * generator.gaussian() }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+    }
+
+    func testKilledIndexedInsertKeepsEveryCommittedDocumentFindable() throws {
+        var bench = CLI()
+        bench.executable = CLI.executable.deletingLastPathComponent().appendingPathComponent("ann-bench")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: bench.executable.path),
+                      "ann-bench is built with the tests (swift build --build-tests)")
+        let folder = try temporaryFolder(self)
+        let vectors = clusteredVectors()
+        let file = folder.appendingPathComponent("vectors.f32")
+        try vectors.flatMap { $0 }.withUnsafeBytes { try Data($0).write(to: file) }
+
+        var generator = SplitMix64(seed: 77)
+        // Kill after 12, 27 and 41 reported commits, each then a random 0–300 ms later (mid-batch, or mid-commit).
+        for (trial, commitsToWait) in [12, 27, 41].enumerated() {
+            let db = folder.appendingPathComponent("db\(trial)").path
+            let (process, stdout, _) = try bench.start(["build", file.path, "\(dimensions)", db, "16", "200", "\(batch)"])
+            var reported = 0
+            var buffered = Data()
+            let reader = stdout.fileHandleForReading
+            let deadline = Date().addingTimeInterval(300)
+            while reported < commitsToWait * batch && Date() < deadline {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                buffered.append(chunk)
+                while let newline = buffered.firstIndex(of: 0x0A) {
+                    let line = buffered[buffered.startIndex..<newline]
+                    buffered = Data(buffered[(newline + 1)...])
+                    if let event = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                       let committed = event["committed"] as? Int {
+                        reported = committed
+                    }
+                }
+            }
+            usleep(UInt32(generator.next() % 300_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "trial \(trial): the build finished before the kill")
+            XCTAssertGreaterThanOrEqual(reported, commitsToWait * batch, "trial \(trial)")
+
+            let database = try VectorDatabase(path: db, create: false)
+            XCTAssertEqual(try database.check(), [], "trial \(trial)")
+            let stored = try database.documentCount()
+            XCTAssertEqual(stored % batch, 0, "trial \(trial): \(stored) documents is a partial batch")
+            XCTAssertGreaterThanOrEqual(stored, reported, "trial \(trial): a reported commit is missing")
+            XCTAssertLessThan(stored, count, "trial \(trial)")
+            XCTAssertEqual(try database.indexMetadata(collection: "bench")?.count, stored, "trial \(trial)")
+
+            let row0 = try XCTUnwrap(try database.documentID(externalID: "0"))
+            // Index search: every stored document, queried by its own vector, comes first with score 1.
+            var missedByIndex: [Int] = []
+            for row in 0..<stored {
+                let first = try database.nearest(collection: "bench", query: vectors[row], k: 1, mode: .index(ef: 64)).first
+                if first?.id != row0 + UInt64(row) || abs((first?.score ?? 0) - 1) > 1e-5 { missedByIndex.append(row) }
+            }
+            XCTAssertEqual(missedByIndex, [], "trial \(trial): documents the index does not find")
+            // Exact search: one scan returns every stored document, each with its own vector's score.
+            let all = try database.nearest(collection: "bench", query: vectors[0], k: stored, mode: .exact)
+            XCTAssertEqual(Set(all.map(\.id)), Set((0..<stored).map { row0 + UInt64($0) }), "trial \(trial)")
+            for hit in all.prefix(200) {
+                let row = Int(hit.id - row0)
+                XCTAssertEqual(hit.score, zip(vectors[0], vectors[row]).reduce(0) { $0 + $1.0 * $1.1 }, accuracy: 1e-4)
+            }
+            // …and each of a sample, queried by its own vector, comes first.
+            for row in stride(from: 0, to: stored, by: max(1, stored / 100)) {
+                let first = try database.nearest(collection: "bench", query: vectors[row], k: 1, mode: .exact).first
+                XCTAssertEqual(first?.id, row0 + UInt64(row), "trial \(trial): exact search for row \(row)")
+            }
+        }
+    }
+}
