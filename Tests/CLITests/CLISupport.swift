@@ -63,6 +63,38 @@ struct CLI {
     }
 }
 
+/// A child process's output read as JSON lines (progress events), one object at a time.
+struct JSONLineReader {
+    enum Next {
+        case object([String: Any])
+        /// Nothing new arrived in time.
+        case waiting
+        /// The output is closed.
+        case ended
+    }
+
+    private let handle: FileHandle
+    private var buffered = Data()
+
+    init(_ pipe: Pipe) { handle = pipe.fileHandleForReading }
+
+    /// The next line that is a JSON object, waiting at most `milliseconds` for more output (other lines are skipped).
+    mutating func next(waitingAtMost milliseconds: Int32) -> Next {
+        while true {
+            while let newline = buffered.firstIndex(of: 0x0A) {
+                let line = Data(buffered[buffered.startIndex..<newline])
+                buffered = Data(buffered[(newline + 1)...])
+                if let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] { return .object(object) }
+            }
+            var descriptor = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, milliseconds) > 0 else { return .waiting }
+            let chunk = handle.availableData
+            if chunk.isEmpty { return .ended }
+            buffered.append(chunk)
+        }
+    }
+}
+
 func temporaryFolder(_ test: XCTestCase) throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("vecdb-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

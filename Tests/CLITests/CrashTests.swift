@@ -23,25 +23,19 @@ final class CrashTests: XCTestCase {
             // Even trials wait for 1–3 reported commits, odd ones kill at a random moment (maybe before any commit).
             let commitsToWait = trial % 2 == 0 ? 1 + Int(generator.next() % 3) : 0
             var reported = 0
-            var buffered = Data()
             let deadline = Date().addingTimeInterval(trial % 2 == 0 ? 120 : Double(generator.next() % 2500) / 1000)
-            let reader = stdout.fileHandleForReading
+            var events = JSONLineReader(stdout)
             var commitsSeen = 0
-            while Date() < deadline {
+            reading: while Date() < deadline {
                 if trial % 2 == 0 && commitsSeen >= commitsToWait { break }
-                var pollDescriptor = pollfd(fd: reader.fileDescriptor, events: Int16(POLLIN), revents: 0)
-                guard poll(&pollDescriptor, 1, 10) > 0 else { continue }
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                buffered.append(chunk)
-                while let newline = buffered.firstIndex(of: 0x0A) {
-                    let line = buffered[buffered.startIndex..<newline]
-                    buffered = Data(buffered[(newline + 1)...])
-                    if let event = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                       event["event"] as? String == "commit", let committed = event["lines_committed"] as? Int {
+                switch events.next(waitingAtMost: 10) {
+                case .object(let event):
+                    if event["event"] as? String == "commit", let committed = event["lines_committed"] as? Int {
                         reported = committed
                         commitsSeen += 1
                     }
+                case .waiting: continue
+                case .ended: break reading
                 }
             }
             if trial % 2 == 0 { usleep(UInt32(generator.next() % 300_000)) }

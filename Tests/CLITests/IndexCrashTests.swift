@@ -40,20 +40,13 @@ final class IndexCrashTests: XCTestCase {
             let db = folder.appendingPathComponent("db\(trial)").path
             let (process, stdout, _) = try bench.start(["build", file.path, "\(dimensions)", db, "16", "200", "\(batch)"])
             var reported = 0
-            var buffered = Data()
-            let reader = stdout.fileHandleForReading
+            var events = JSONLineReader(stdout)
             let deadline = Date().addingTimeInterval(300)
-            while reported < commitsToWait * batch && Date() < deadline {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                buffered.append(chunk)
-                while let newline = buffered.firstIndex(of: 0x0A) {
-                    let line = buffered[buffered.startIndex..<newline]
-                    buffered = Data(buffered[(newline + 1)...])
-                    if let event = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                       let committed = event["committed"] as? Int {
-                        reported = committed
-                    }
+            reading: while reported < commitsToWait * batch && Date() < deadline {
+                switch events.next(waitingAtMost: 100) {
+                case .object(let event): reported = event["committed"] as? Int ?? reported
+                case .waiting: continue
+                case .ended: break reading
                 }
             }
             usleep(UInt32(generator.next() % 300_000))
