@@ -136,16 +136,19 @@ public final class Transaction {
 
     /// Number of entries in `db`.
     public func count(_ db: Database) throws(LMDBError) -> Int {
-        var stat = MDB_stat()
-        try LMDBError.check(mdb_stat(handle, db.handle, &stat), "mdb_stat \(db.name)")
-        return stat.ms_entries
+        try statistics(db).ms_entries
     }
 
     /// Pages (branch, leaf and overflow) the database `db` occupies.
     public func pageCount(_ db: Database) throws(LMDBError) -> Int {
+        let stat = try statistics(db)
+        return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
+    }
+
+    private func statistics(_ db: Database) throws(LMDBError) -> MDB_stat {
         var stat = MDB_stat()
         try LMDBError.check(mdb_stat(handle, db.handle, &stat), "mdb_stat \(db.name)")
-        return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
+        return stat
     }
 
     /// Visits entries in key order, starting at the first key ≥ `start` (or the first key), while `body` returns

@@ -78,7 +78,8 @@ struct JSONLineReader {
 
     init(_ pipe: Pipe) { handle = pipe.fileHandleForReading }
 
-    /// The next line that is a JSON object, waiting at most `milliseconds` for more output (other lines are skipped).
+    /// The next line that is a JSON object, waiting at most `milliseconds` for more output, or as long as it takes
+    /// when negative (other lines are skipped).
     mutating func next(waitingAtMost milliseconds: Int32) -> Next {
         while true {
             while let newline = buffered.firstIndex(of: 0x0A) {

@@ -70,17 +70,11 @@ final class ConcurrencyTests: XCTestCase {
                     defer { writersDone.signal() }
                     guard let (process, out, err) = try? cli.start(["ingest", files[writer + 1], "--db", db, "--progress", "json",
                                                                     "--batch-size", "\(batch)"]) else { return }
-                    var buffered = Data()
-                    while case let chunk = out.fileHandleForReading.availableData, !chunk.isEmpty {
-                        buffered.append(chunk)
-                        while let newline = buffered.firstIndex(of: 0x0A) {
-                            let line = Data(buffered[buffered.startIndex..<newline])
-                            buffered = Data(buffered[(newline + 1)...])
-                            if let event = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
-                               event["event"] as? String == "commit",
-                               let transaction = event["transaction"] as? Int, let committed = event["lines_committed"] as? Int {
-                                commits.append(Commit(writer: writer, transaction: transaction, linesCommitted: committed, at: Date()))
-                            }
+                    var events = JSONLineReader(out)
+                    while case .object(let event) = events.next(waitingAtMost: -1) {
+                        if event["event"] as? String == "commit",
+                           let transaction = event["transaction"] as? Int, let committed = event["lines_committed"] as? Int {
+                            commits.append(Commit(writer: writer, transaction: transaction, linesCommitted: committed, at: Date()))
                         }
                     }
                     process.waitUntilExit()
