@@ -19,6 +19,8 @@ let package = Package(
     products: [
         .executable(name: "vecdb", targets: ["vecdb-cli"]),
         .library(name: "VecDB", targets: ["VecDB"]),
+        .library(name: "VecDBModels", targets: ["Models"]),
+        .library(name: "VecDBEvaluation", targets: ["Evaluation", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,9 +40,13 @@ let package = Package(
         .target(name: "SeededRandom"),
         .target(name: "Embedder", dependencies: ["BLAS", "SeededRandom"], swiftSettings: cpuSettings),
         .target(name: "VecDB", dependencies: ["LMDB", "Index", "Embedder", "BLAS"], swiftSettings: cpuSettings),
+        .target(name: "Models", dependencies: ["VecDB", "Embedder", "BLAS"], swiftSettings: cpuSettings),
+        .target(name: "Evaluation", dependencies: ["VecDB"], swiftSettings: cpuSettings),
+        .target(name: "Training", dependencies: ["VecDB", "Models", "Evaluation", "Embedder", "BLAS"], swiftSettings: cpuSettings),
         .executableTarget(
             name: "vecdb-cli",
-            dependencies: ["VecDB", "BLAS", "Index", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["VecDB", "Models", "Evaluation", "Training", "Embedder", "BLAS", "Index",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuSettings
         ),
         .executableTarget(name: "embed-bench", dependencies: ["Embedder", "BLAS"], path: "bench/embed/Sources",

@@ -9,27 +9,25 @@ struct Violation {
     let repair: Repair?
 }
 
-extension VectorDatabase {
+extension Snapshot {
     /// Verifies the database's invariants in one snapshot and returns every violation found (empty when sound):
     /// known format version; every document decodes and its key entry points back at it; every key entry points at
     /// a document; every vector belongs to a known collection and a stored document, has the collection's length
     /// and unit norm; each collection's count equals its vectors; id counters are past every id in use; each HNSW
     /// index is a sound graph (no link to a missing node, degree bounds, a live entry point on the top layer) holding
     /// exactly the collection's vectors.
-    public func check() throws -> [String] {
-        try environment.read { txn in try violations(in: txn).map(\.message) }
-    }
+    public func check() throws -> [String] { try violations().map(\.message) }
 
-    /// The violations of the snapshot `txn` sees, in the order `check` reports them.
-    func violations(in txn: Transaction) throws -> [Violation] {
+    /// The violations of this snapshot, in the order `check` reports them.
+    func violations() throws -> [Violation] {
         var problems: [Violation] = []
         func report(_ message: String, _ repair: Repair? = nil) { problems.append(Violation(message: message, repair: repair)) }
 
-        let version = try formatVersion(in: txn)
+        let version = try formatVersion()
         if version != Layout.formatVersion {
             report("meta: format version \(version.map(String.init) ?? "missing"), expected \(Layout.formatVersion)")
         }
-        let nextDocument = try counter(Layout.nextDocumentKey, in: txn)
+        let nextDocument = try counter(Layout.nextDocumentKey)
 
         var documentKeys: [UInt64: [UInt8]] = [:]
         // Present but unreadable: their keys and vectors are kept for whoever recovers them by hand.
@@ -81,7 +79,7 @@ extension VectorDatabase {
             }
         }
 
-        let collections = try collections(in: txn)
+        let collections = catalogue.all
         let byID = Dictionary(collections.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var counted: [UInt32: Int] = [:]
         var misshapen = Set<UInt32>()
@@ -122,7 +120,7 @@ extension VectorDatabase {
             report("collections: '\(collection.name)' says \(collection.count) vectors, has \(counted[collection.id, default: 0])",
                    .recount(collection: collection.name, to: counted[collection.id, default: 0]))
         }
-        let nextCollection = try counter(Layout.nextCollectionKey, in: txn)
+        let nextCollection = try counter(Layout.nextCollectionKey)
         if let highest = collections.map(\.id).max(), UInt64(highest) >= nextCollection {
             report("collections: id \(highest) is not below next_collection_id \(nextCollection)",
                    .setCounter(Layout.nextCollectionKey, UInt64(highest) + 1))
@@ -130,16 +128,16 @@ extension VectorDatabase {
         for collection in collections {
             // A misshapen vector would be read past its end by a rebuild: its removal comes first.
             let rebuild: Repair? = misshapen.contains(collection.id) ? nil : .rebuildIndex(collection: collection.name)
-            problems += try indexViolations(collection, vectors: counted[collection.id, default: 0], rebuild: rebuild, in: txn)
+            problems += try indexViolations(collection, vectors: counted[collection.id, default: 0], rebuild: rebuild)
         }
-        problems += try adapterProblems(collections: collections, in: txn).map { Violation(message: $0, repair: nil) }
+        problems += try adapterProblems().map { Violation(message: $0, repair: nil) }
         return problems
     }
 
     /// The violations of `collection`'s HNSW index: one declared but absent or not declared but present, a count that
     /// differs from the collection's `vectors`, a stored vector it lacks, an unsound graph. An index that cannot be
     /// read at all is a violation too, not an error, so that repair can rebuild it.
-    private func indexViolations(_ collection: Collection, vectors: Int, rebuild: Repair?, in txn: Transaction) throws -> [Violation] {
+    private func indexViolations(_ collection: VectorCollection, vectors: Int, rebuild: Repair?) throws -> [Violation] {
         let name = collection.name
         let index = HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
         do {
@@ -170,15 +168,5 @@ extension VectorDatabase {
         } catch let error as HNSWError {
             return [Violation(message: "hnsw: '\(name)' index cannot be read: \(error)", repair: rebuild)]
         }
-    }
-
-    /// The format version stamped in `meta`, or nil when missing or malformed.
-    func formatVersion(in txn: Transaction) throws -> UInt32? {
-        try txn.value(tables.meta, for: Layout.formatKey).flatMap { Layout.readLittleEndian($0, as: UInt32.self) }
-    }
-
-    /// A `meta` counter's value (0 when absent).
-    func counter(_ key: [UInt8], in txn: Transaction) throws -> UInt64 {
-        try txn.value(tables.meta, for: key).flatMap { Layout.readLittleEndian($0, as: UInt64.self) } ?? 0
     }
 }

@@ -12,12 +12,12 @@ struct IndexUpdates {
 
     private var pending: [UInt32: Pending] = [:]
 
-    mutating func inserted(_ id: UInt64, vector: [Float], into collection: Collection) {
+    mutating func inserted(_ id: UInt64, vector: [Float], into collection: VectorCollection) {
         guard collection.index != nil else { return }
         pending[collection.id, default: Pending()].inserts.append((id, vector))
     }
 
-    mutating func removed(_ id: UInt64, from collection: Collection) {
+    mutating func removed(_ id: UInt64, from collection: VectorCollection) {
         guard collection.index != nil else { return }
         if let position = pending[collection.id]?.inserts.firstIndex(where: { $0.id == id }) {
             // Inserted earlier in this transaction: the index never saw it.
@@ -27,8 +27,13 @@ struct IndexUpdates {
         }
     }
 
+    /// Drops what is queued for `collection` (it was dropped, or its index is rebuilt from the stored vectors).
+    mutating func forget(_ collection: VectorCollection) {
+        pending[collection.id] = nil
+    }
+
     /// Writes the changes into the indexes of `collections` (in their order) within `txn`.
-    func apply(to collections: [Collection], table: Database, in txn: Transaction) throws {
+    func apply(to collections: [VectorCollection], table: Database, in txn: Transaction) throws {
         for collection in collections {
             guard let changes = pending[collection.id], collection.index != nil else { continue }
             let writer = try HNSWIndex(table: table, collection: collection.id, dimensions: collection.dimensions).writer(in: txn)

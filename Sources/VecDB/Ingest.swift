@@ -1,7 +1,5 @@
 import Embedder
 import Foundation
-import Index
-import LMDB
 
 /// What an ingest did, reported at the end (and, up to its batch, after every commit).
 public struct IngestSummary: Codable, Sendable, Equatable {
@@ -39,72 +37,179 @@ public struct BatchCommit: Sendable {
     public var totalLines: Int?
 }
 
+/// One vector space of a model: the collection its vectors go to and how they are made. Two ingests may add to one
+/// collection only when they describe the same space (`VectorCollection` records it).
+public struct VectorSpace: Sendable, Equatable {
+    /// Collection name, e.g. `minilm`, `smollm2`, `smollm2:logits:chat-gen`.
+    public var collection: String
+    /// The model as given: a catalogue name, a path, or an adapter's name.
+    public var model: String
+    /// sha256 of the weights that make the vectors (for an adapter: of the base model's and the adapter's together).
+    public var weightsSHA256: String
+    public var pooling: String
+    public var prompt: String
+    public var maxTokens: Int
+    public var dimensions: Int
+
+    public init(collection: String, model: String, weightsSHA256: String, pooling: String, prompt: String,
+                maxTokens: Int, dimensions: Int) {
+        self.collection = collection
+        self.model = model
+        self.weightsSHA256 = weightsSHA256
+        self.pooling = pooling
+        self.prompt = prompt
+        self.maxTokens = maxTokens
+        self.dimensions = dimensions
+    }
+
+    /// Refuses `collection` when its vectors were made another way: they would be meaningless beside these.
+    func checkCompatible(_ collection: VectorCollection) throws {
+        guard collection.weightsSHA256 == weightsSHA256 else {
+            throw VecDBError.incompatibleSpace(collection: collection.name, reason: "was built with weights sha256 "
+                + "\(collection.weightsSHA256.prefix(12))…, but model \(model) has \(weightsSHA256.prefix(12))…")
+        }
+        guard collection.dimensions == dimensions else {
+            throw VecDBError.incompatibleSpace(collection: collection.name, reason: "has \(collection.dimensions)-dimensional "
+                + "vectors, but model \(model) makes \(dimensions)")
+        }
+        guard collection.pooling == pooling, collection.prompt == prompt, collection.maxTokens == maxTokens else {
+            throw VecDBError.incompatibleSpace(collection: collection.name, reason: "was built with pooling \(collection.pooling), "
+                + "prompt \(collection.prompt), max \(collection.maxTokens) tokens; asked for \(pooling), \(prompt), \(maxTokens)")
+        }
+    }
+}
+
+/// What turns texts into vectors for the store: a loaded model (or an adapter over one) and the vector spaces it
+/// fills, all from one forward pass. The `Models` module provides the implementation (`SpaceEmbedder`).
+public protocol SpaceEmbedding: AnyObject {
+    var spaces: [VectorSpace] { get }
+    /// The adapter whose space this is, when it is one: its stored documents can be filled without the model.
+    var adapterName: String? { get }
+    /// Vectors of `texts` in every space: `result[space][text]`.
+    func embed(_ texts: [String]) throws -> [[Embedding]]
+}
+
+extension Snapshot {
+    /// The collection of `space`, checked against the space; nil when there is none yet.
+    public func compatibleCollection(for space: VectorSpace) throws -> VectorCollection? {
+        guard let existing = catalogue[space.collection] else { return nil }
+        try space.checkCompatible(existing)
+        return existing
+    }
+
+    /// The collection of `space`, checked against the space: `notFound` when there is none.
+    public func existingCollection(for space: VectorSpace) throws -> VectorCollection {
+        guard let collection = try compatibleCollection(for: space) else {
+            throw VecDBError.notFound(.collection(space.collection, available: catalogue.names))
+        }
+        return collection
+    }
+
+    /// The distinct texts of `records` that lack a vector in at least one of `spaces`.
+    func textsNeedingVectors(_ records: [IngestRecord], spaces: [VectorSpace]) throws -> [String] {
+        let targets = spaces.map { catalogue[$0.collection] }
+        var seen = Set<[UInt8]>()
+        var texts: [String] = []
+        for record in records {
+            let utf8 = Array(record.text.utf8)
+            guard seen.insert(utf8).inserted else { continue }
+            if let id = try documentID(forKey: Document.dedupKey(text: record.text, externalID: record.externalID)),
+               let stored = try document(id: id), Array(stored.text.utf8) == utf8,
+               try targets.allSatisfy({ target in try target.map { try hasVector(collection: $0, document: id) } ?? false }) {
+                continue
+            }
+            texts.append(record.text)
+        }
+        return texts
+    }
+}
+
+extension WriteBatch {
+    /// Stores one ingest record: its document once, and its vector in each space that lacks it (`vectors` computes
+    /// them on demand). Counts what happened in `summary`.
+    func ingest(_ record: IngestRecord, spaces: [VectorSpace], summary: inout IngestSummary,
+                vectors: (String) throws -> [Embedding]) throws {
+        let (id, change) = try putDocument(text: record.text, externalID: record.externalID, metadataJSON: record.metadataJSON)
+        var embeddings: [Embedding]?
+        var filled = 0
+        for (space, target) in spaces.enumerated() {
+            let collection = try catalogue.require(target.collection)
+            if try hasVector(collection: collection, document: id) { continue }
+            if embeddings == nil {
+                embeddings = try vectors(record.text)
+                if embeddings!.contains(where: \.truncated) { summary.truncated += 1 }
+            }
+            try putVector(embeddings![space].vector, collection: target.collection, document: id)
+            filled += 1
+        }
+        switch change {
+        case .added: summary.added += 1
+        case .updated: summary.updated += 1
+        case .unchanged: if filled > 0 { summary.embedded += 1 } else { summary.alreadyPresent += 1 }
+        }
+    }
+
+    /// The collection of `space`, created when absent, refused when made another way.
+    func collectionCreatingIfAbsent(for space: VectorSpace) throws -> VectorCollection {
+        if let existing = try compatibleCollection(for: space) { return existing }
+        return try createCollection(name: space.collection, model: space.model, weightsSHA256: space.weightsSHA256,
+                                    dimensions: space.dimensions, pooling: space.pooling, prompt: space.prompt,
+                                    maxTokens: space.maxTokens)
+    }
+}
+
 extension VectorDatabase {
-    /// Ingests records into the database and into every vector space of `embedder`, one transaction per batch of
+    /// Ingests records into the database and into every vector space of `embedder`, one write batch per
     /// `batchSize` records. Each record's document is stored once (deduplicated by its JSONL `id`, else by a hash
     /// of its text), and its vectors are computed only for the spaces that lack them — all spaces from one forward
     /// pass.
     ///
-    /// Vectors are computed before the write transaction opens, so the writer lock is held only for the puts.
+    /// Vectors are computed before the write batch opens, so the writer lock is held only for the puts.
     /// `onCommit` runs after each commit.
     public func ingest(
-        from input: InputReader, embedder: SpaceEmbedder, batchSize: Int = 256, onCommit: (BatchCommit) -> Void = { _ in }
+        from input: InputReader, embedder: SpaceEmbedding, batchSize: Int = 256, onCommit: (BatchCommit) -> Void = { _ in }
     ) throws -> IngestSummary {
         let started = Date()
-        var summary = IngestSummary(collections: embedder.spaces.map(\.collection))
-        if let adapter = embedder.adapter {
+        let spaces = embedder.spaces
+        var summary = IngestSummary(collections: spaces.map(\.collection))
+        if let adapter = embedder.adapterName {
             // Documents that already have the frozen vector get the adapted one without running the model.
-            summary.embedded += try fillAdapterSpace(adapter.name)
+            summary.embedded += try fillAdapterSpace(adapter)
         }
-        try environment.read { txn in
-            for space in embedder.spaces { _ = try collection(for: space, of: embedder.reference, create: false, in: txn) }
-        }
+        try read { snapshot in for space in spaces { _ = try snapshot.compatibleCollection(for: space) } }
         var exhausted = false
         while !exhausted {
-            var batch: [IngestRecord] = []
-            while batch.count < batchSize {
+            var records: [IngestRecord] = []
+            while records.count < batchSize {
                 let record: IngestRecord?
                 do {
                     record = try input.next()
-                } catch {
-                    throw VecDBError("\(error) (\(summary.linesCommitted) lines before it are committed)")
+                } catch let error as VecDBError {
+                    throw VecDBError.afterCommits(error, committedLines: summary.linesCommitted)
                 }
                 guard let record else { exhausted = true; break }
-                batch.append(record)
+                records.append(record)
             }
-            if batch.isEmpty { break }
-            let needed = try environment.read { txn in try textsNeedingVectors(batch, spaces: embedder.spaces, in: txn) }
+            if records.isEmpty { break }
+            let needed = try read { try $0.textsNeedingVectors(records, spaces: spaces) }
             var vectors: [[UInt8]: [Embedding]] = [:]
             let computed = try embedder.embed(needed)
             for (index, text) in needed.enumerated() { vectors[Array(text.utf8)] = computed.map { $0[index] } }
-            let transactionID = try writeCheckingSpace { txn -> Int in
-                var all = try collections(in: txn)
-                var updates = IndexUpdates()
-                var targets: [Int] = []
-                for space in embedder.spaces {
-                    let collection = try self.collection(for: space, of: embedder.reference, create: true, in: txn)!
-                    if let index = all.firstIndex(where: { $0.name == collection.name }) {
-                        targets.append(index)
-                    } else {
-                        all.append(collection)
-                        targets.append(all.count - 1)
-                    }
-                }
-                for record in batch {
-                    try apply(record, targets: targets, collections: &all, updates: &updates, summary: &summary, in: txn) { text in
+            let transactionID = try write { batch -> Int in
+                for space in spaces { _ = try batch.collectionCreatingIfAbsent(for: space) }
+                for record in records {
+                    try batch.ingest(record, spaces: spaces, summary: &summary) { text in
                         if let embeddings = vectors[Array(text.utf8)] { return embeddings }
-                        // Another writer removed a vector between planning and this transaction.
+                        // Another writer removed a vector between planning and this batch.
                         let embeddings = try embedder.embed([text]).map { $0[0] }
                         vectors[Array(text.utf8)] = embeddings
                         return embeddings
                     }
                 }
-                try updates.apply(to: all, table: tables.hnsw, in: txn)
-                try save(all, in: txn)
-                return txn.id
+                return batch.id
             }
             summary.skippedBlank = input.blankLines
-            summary.linesCommitted = exhausted ? input.lineNumber : batch.last!.line
+            summary.linesCommitted = exhausted ? input.lineNumber : records.last!.line
             summary.seconds = Date().timeIntervalSince(started)
             onCommit(BatchCommit(summary: summary, transactionID: transactionID, totalLines: input.totalLines))
         }
@@ -112,123 +217,5 @@ extension VectorDatabase {
         summary.linesCommitted = input.lineNumber
         summary.seconds = Date().timeIntervalSince(started)
         return summary
-    }
-
-    /// The collection of `space`, checked against the model about to use it; created (when `create`) if absent.
-    func collection(for space: VectorSpace, of reference: ModelReference, create: Bool, in txn: Transaction) throws -> Collection? {
-        if let existing = try collections(in: txn).first(where: { $0.name == space.collection }) {
-            try VectorDatabase.checkCompatible(existing, space: space, reference: reference)
-            return existing
-        }
-        guard create else { return nil }
-        return try createCollection(
-            name: space.collection, model: reference.given, weightsSHA256: reference.weightsSHA256, dimensions: space.dimensions,
-            pooling: space.pooling, prompt: space.prompt, maxTokens: space.maxTokens, in: txn)
-    }
-
-    /// Vectors longer than this are searched exactly, without an index: an HNSW graph over 49,152-dimensional
-    /// logits would cost 200 KB per node and gain little over a scan of the few thousand such vectors a user keeps.
-    public static let largestIndexedDimensions = 4096
-
-    /// A new collection record (saved by the caller) with an empty HNSW index when its vectors are short enough.
-    func createCollection(name: String, model: String, weightsSHA256: String, dimensions: Int, pooling: String,
-                          prompt: String, maxTokens: Int, index: HNSWParameters? = HNSWParameters(),
-                          in txn: Transaction) throws -> Collection {
-        let id = try takeNext(Layout.nextCollectionKey, in: txn)
-        guard id < UInt64(UInt32.max) else { throw VecDBError("too many collections") }
-        let parameters = dimensions <= VectorDatabase.largestIndexedDimensions ? index : nil
-        if let parameters {
-            try HNSWIndex.create(table: tables.hnsw, collection: UInt32(id), dimensions: dimensions, parameters: parameters, in: txn)
-        }
-        return Collection(
-            id: UInt32(id), name: name, model: model, weightsSHA256: weightsSHA256, dimensions: dimensions,
-            pooling: pooling, prompt: prompt, maxTokens: maxTokens, metric: "cosine", count: 0, index: parameters)
-    }
-
-    /// Vectors made another way would be meaningless in this space: refuse them.
-    static func checkCompatible(_ collection: Collection, space: VectorSpace, reference: ModelReference) throws {
-        guard collection.weightsSHA256 == reference.weightsSHA256 else {
-            throw VecDBError("collection '\(collection.name)' was built with weights sha256 \(collection.weightsSHA256.prefix(12))…, "
-                + "but model \(reference.given) has \(reference.weightsSHA256.prefix(12))…; use --collection to name another one")
-        }
-        guard collection.dimensions == space.dimensions else {
-            throw VecDBError("collection '\(collection.name)' has \(collection.dimensions)-dimensional vectors, "
-                + "but model \(reference.given) makes \(space.dimensions)")
-        }
-        guard collection.pooling == space.pooling, collection.prompt == space.prompt, collection.maxTokens == space.maxTokens else {
-            throw VecDBError("collection '\(collection.name)' was built with pooling \(collection.pooling), prompt \(collection.prompt), "
-                + "max \(collection.maxTokens) tokens; asked for \(space.pooling), \(space.prompt), \(space.maxTokens)")
-        }
-    }
-
-    /// The distinct texts of `batch` that lack a vector in at least one of `spaces`.
-    private func textsNeedingVectors(_ batch: [IngestRecord], spaces: [VectorSpace], in txn: Transaction) throws -> [String] {
-        let existing = try collections(in: txn)
-        let collectionIDs = spaces.map { space in existing.first { $0.name == space.collection }?.id }
-        var seen = Set<[UInt8]>()
-        var texts: [String] = []
-        for record in batch {
-            let utf8 = Array(record.text.utf8)
-            guard seen.insert(utf8).inserted else { continue }
-            if let id = try documentID(forKey: Document.dedupKey(text: record.text, externalID: record.externalID), in: txn),
-               let stored = try document(id: id, in: txn), Array(stored.text.utf8) == utf8,
-               try collectionIDs.allSatisfy({ collectionID in
-                   guard let collectionID else { return false }
-                   return try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collectionID, document: id)) { $0 != nil }
-               }) {
-                continue
-            }
-            texts.append(record.text)
-        }
-        return texts
-    }
-
-    /// Stores one record: its document once, and its vector in each collection of `targets` that lacks it.
-    private func apply(
-        _ record: IngestRecord, targets: [Int], collections: inout [Collection], updates: inout IndexUpdates,
-        summary: inout IngestSummary, in txn: Transaction, vectors: (String) throws -> [Embedding]
-    ) throws {
-        /// Puts the missing vectors of document `id`; returns how many were missing.
-        func fillVectors(_ id: UInt64) throws -> Int {
-            var embeddings: [Embedding]?
-            var added = 0
-            for (space, index) in targets.enumerated() {
-                let key = Layout.vectorKey(collection: collections[index].id, document: id)
-                if try txn.withValue(tables.vectors, key: key, { $0 != nil }) { continue }
-                if embeddings == nil {
-                    embeddings = try vectors(record.text)
-                    if embeddings!.contains(where: \.truncated) { summary.truncated += 1 }
-                }
-                try txn.put(tables.vectors, key: key, bytesOf: embeddings![space].vector)
-                collections[index].count += 1
-                updates.inserted(id, vector: embeddings![space].vector, into: collections[index])
-                added += 1
-            }
-            return added
-        }
-        let key = Document.dedupKey(text: record.text, externalID: record.externalID)
-        guard let id = try documentID(forKey: key, in: txn), let stored = try document(id: id, in: txn) else {
-            let id = try takeNext(Layout.nextDocumentKey, in: txn)
-            let document = Document(id: id, text: record.text, externalID: record.externalID, metadataJSON: record.metadataJSON)
-            try txn.put(tables.documents, key: Layout.documentKey(id), value: document.encoded())
-            try txn.put(tables.keys, key: key, value: Layout.bigEndian(id))
-            _ = try fillVectors(id)
-            summary.added += 1
-            return
-        }
-        // Scalar-exact comparison: String == would call canonically equivalent texts equal.
-        let sameText = Array(stored.text.utf8) == Array(record.text.utf8)
-        if sameText && stored.metadataJSON == record.metadataJSON {
-            if try fillVectors(id) > 0 { summary.embedded += 1 } else { summary.alreadyPresent += 1 }
-            return
-        }
-        let document = Document(id: id, text: record.text, externalID: record.externalID, metadataJSON: record.metadataJSON)
-        try txn.put(tables.documents, key: Layout.documentKey(id), value: document.encoded())
-        summary.updated += 1
-        if !sameText {
-            // New text: the vectors of every space describe the old text, so all go.
-            try removeVectors(of: id, from: &collections, updates: &updates, in: txn)
-        }
-        _ = try fillVectors(id)
     }
 }

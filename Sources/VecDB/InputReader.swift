@@ -53,11 +53,11 @@ public final class InputReader {
         } else {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw VecDBError("\(path): no such file")
+                throw VecDBError.invalidInput(InputLocation(path), "no such file")
             }
-            guard !isDirectory.boolValue else { throw VecDBError("\(path): is a folder, not a file") }
+            guard !isDirectory.boolValue else { throw VecDBError.invalidInput(InputLocation(path), "is a folder, not a file") }
             guard let opened = FileHandle(forReadingAtPath: path) else {
-                throw VecDBError("\(path): cannot be read (permission denied?)")
+                throw VecDBError.invalidInput(InputLocation(path), "cannot be read (permission denied?)")
             }
             handle = opened
             closeWhenDone = true
@@ -120,10 +120,10 @@ public final class InputReader {
         while let bytes = try nextLine() {
             lineNumber += 1
             if bytes.contains(0) {
-                throw VecDBError("\(sourceName):\(lineNumber): contains a NUL byte (a binary file?)")
+                throw VecDBError.invalidInput(InputLocation(sourceName, line: lineNumber), "contains a NUL byte (a binary file?)")
             }
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw VecDBError("\(sourceName):\(lineNumber): invalid UTF-8")
+                throw VecDBError.invalidInput(InputLocation(sourceName, line: lineNumber), "invalid UTF-8")
             }
             if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
                 blankLines += 1
@@ -140,22 +140,22 @@ public final class InputReader {
     }
 
     private func parseJSONLine(_ text: String, bytes: [UInt8]) throws -> IngestRecord {
-        let where_ = "\(sourceName):\(lineNumber)"
+        let where_ = InputLocation(sourceName, line: lineNumber)
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(bytes), options: [])
         } catch {
-            throw VecDBError("\(where_): not valid JSON")
+            throw VecDBError.invalidInput(where_, "not valid JSON")
         }
-        guard var fields = object as? [String: Any] else { throw VecDBError("\(where_): a JSON object is expected") }
+        guard var fields = object as? [String: Any] else { throw VecDBError.invalidInput(where_, "a JSON object is expected") }
         guard let textValue = fields.removeValue(forKey: "text") else {
-            throw VecDBError("\(where_): field \"text\" is missing")
+            throw VecDBError.invalidInput(where_, "field \"text\" is missing")
         }
         guard let documentText = textValue as? String else {
-            throw VecDBError("\(where_): field \"text\" must be a string")
+            throw VecDBError.invalidInput(where_, "field \"text\" must be a string")
         }
         guard !documentText.unicodeScalars.allSatisfy(\.properties.isWhitespace) else {
-            throw VecDBError("\(where_): field \"text\" is empty")
+            throw VecDBError.invalidInput(where_, "field \"text\" is empty")
         }
         var externalID: String?
         if let id = fields.removeValue(forKey: "id") {
@@ -166,7 +166,7 @@ public final class InputReader {
             case let number as NSNumber where String(cString: number.objCType) != "c":
                 externalID = number.stringValue
             default:
-                throw VecDBError("\(where_): field \"id\" must be a non-empty string or a number")
+                throw VecDBError.invalidInput(where_, "field \"id\" must be a non-empty string or a number")
             }
         }
         var metadata: String?
@@ -202,7 +202,7 @@ public final class InputReader {
             do {
                 chunk = try handle?.read(upToCount: 1 << 20)
             } catch {
-                throw VecDBError("\(sourceName): read failed: \(error.localizedDescription)")
+                throw VecDBError.invalidInput(InputLocation(sourceName), "read failed: \(error.localizedDescription)")
             }
             if let chunk, !chunk.isEmpty { buffer.append(contentsOf: chunk) } else { atEnd = true }
         }

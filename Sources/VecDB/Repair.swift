@@ -52,25 +52,30 @@ public struct RepairReport: Sendable {
 }
 
 extension VectorDatabase {
-    /// Repairs the violations `check` finds where that is safe (see `Repair`), each step in one write transaction,
+    /// Verifies the database's invariants in one snapshot (`Snapshot.check`).
+    public func check() throws -> [String] { try read { try $0.check() } }
+
+    /// Repairs the violations `check` finds where that is safe (see `Repair`), each step in one write batch,
     /// and reports the rest untouched. A database whose format version is not this build's is not changed at all.
     public func repair() throws -> RepairReport {
         var repaired: [String] = []
         for step in Repair.Step.allCases {
-            repaired += try writeCheckingSpace { txn -> [String] in
-                guard try formatVersion(in: txn) == Layout.formatVersion else { return [] }
-                let planned = try violations(in: txn).filter { $0.repair?.step == step }
+            repaired += try write { batch -> [String] in
+                guard try batch.formatVersion() == Layout.formatVersion else { return [] }
+                let planned = try batch.violations().filter { $0.repair?.step == step }
                 var rebuilt = Set<String>()
                 for violation in planned {
-                    try apply(violation.repair!, rebuilt: &rebuilt, in: txn)
+                    try batch.apply(violation.repair!, rebuilt: &rebuilt)
                 }
                 return planned.map { "\($0.message): \($0.repair!.action)" }
             }
         }
         return RepairReport(repaired: repaired, remaining: try check())
     }
+}
 
-    private func apply(_ repair: Repair, rebuilt: inout Set<String>, in txn: Transaction) throws {
+extension WriteBatch {
+    fileprivate func apply(_ repair: Repair, rebuilt: inout Set<String>) throws {
         switch repair {
         case .deleteVector(let key):
             try txn.delete(tables.vectors, key: key)
@@ -81,15 +86,11 @@ extension VectorDatabase {
         case .setCounter(let key, let value):
             try txn.put(tables.meta, key: key, value: Layout.littleEndian(value))
         case .recount(let name, let count):
-            var all = try collections(in: txn)
-            for position in all.indices where all[position].name == name { all[position].count = count }
-            try save(all, in: txn)
+            if catalogue[name] != nil { catalogue.update(name) { $0.count = count } }
         case .rebuildIndex(let name):
             // Several violations may name one index; one rebuild answers them all.
-            guard rebuilt.insert(name).inserted,
-                  let collection = try collections(in: txn).first(where: { $0.name == name }),
-                  let parameters = collection.index else { return }
-            _ = try rebuildIndex(of: collection, parameters: parameters, in: txn)
+            guard rebuilt.insert(name).inserted, let parameters = catalogue[name]?.index else { return }
+            try rebuildIndex(collection: name, parameters: parameters)
         case .dropIndex(let id):
             try HNSWIndex.drop(table: tables.hnsw, collection: id, in: txn)
         }

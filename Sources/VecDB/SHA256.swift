@@ -106,7 +106,7 @@ public struct SHA256: Sendable {
 }
 
 extension Array where Element == UInt8 {
-    var hexString: String {
+    public var hexString: String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(count * 2)

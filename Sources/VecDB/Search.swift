@@ -1,4 +1,3 @@
-import Embedder
 import Index
 import LMDB
 
@@ -26,7 +25,7 @@ public enum SearchMode: Sendable, Equatable {
     case exact
     /// Search the collection's HNSW index with `ef` candidates (at least k).
     case index(ef: Int)
-    /// The index once the collection has `VectorDatabase.indexThreshold` vectors (ef = `defaultEf`), else exact.
+    /// The index once the collection has `Snapshot.indexThreshold` vectors (ef = `defaultEf`), else exact.
     case automatic
 
     /// Candidates an index search keeps by default: recall@10 ≥ 0.95 on the test sets at this ef (bench/RESULTS.md).
@@ -41,65 +40,61 @@ public enum SearchMode: Sendable, Equatable {
     }
 }
 
-extension VectorDatabase {
+extension Snapshot {
     /// Collections smaller than this are scanned: a scan of 10,000 384-d vectors takes about a millisecond and is exact.
     public static let indexThreshold = 10_000
 
     /// The `k` documents of collection `name` most similar to `query` (a unit vector), found as `mode` says.
     public func search(collection name: String, query: [Float], k: Int, mode: SearchMode = .automatic) throws -> SearchResults {
-        try environment.read { txn in
-            let found = try rank(collection: name, query: query, k: k, mode: mode, in: txn)
-            return SearchResults(hits: try hits(found.ranked, collection: name, in: txn), snapshot: txn.id,
-                                 scanned: found.scanned, mode: found.mode)
-        }
+        let found = try rank(collection: name, query: query, k: k, mode: mode)
+        let documents = try self.documents(found.ranked.map(\.id))
+        return SearchResults(hits: zip(documents, found.ranked).map { SearchHit(document: $0, score: $1.score) },
+                             snapshot: id, scanned: found.scanned, mode: found.mode)
     }
 
     /// The ids (as `addVectors` and ingest return them) and scores of the `k` documents of collection `name` most
     /// similar to `query`, best first: `search` without reading the documents, for callers that keep their own
-    /// record of what each id is (and for measuring the index apart from document decoding).
+    /// record of what each id is, or decode only some.
     public func nearest(collection name: String, query: [Float], k: Int,
                         mode: SearchMode = .automatic) throws -> [(id: UInt64, score: Float)] {
-        try environment.read { txn in try rank(collection: name, query: query, k: k, mode: mode, in: txn).ranked }
+        try rank(collection: name, query: query, k: k, mode: mode).ranked
     }
 
-    /// Ranks collection `name` for `query` in the snapshot of `txn`: the index or the scan, as `mode` resolves.
-    private func rank(collection name: String, query: [Float], k: Int, mode: SearchMode,
-                      in txn: Transaction) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int, mode: SearchMode) {
-        guard let collection = try collections(in: txn).first(where: { $0.name == name }) else {
-            throw VecDBError("no collection '\(name)' in \(path)")
-        }
+    /// Ranks collection `name` for `query`: the index or the scan, as `mode` resolves.
+    private func rank(collection name: String, query: [Float], k: Int,
+                      mode: SearchMode) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int, mode: SearchMode) {
+        let collection = try catalogue.require(name)
         guard query.count == collection.dimensions else {
-            throw VecDBError("query vector has \(query.count) dimensions; collection '\(name)' has \(collection.dimensions)")
+            throw VecDBError.invalidArgument("query vector has \(query.count) dimensions; collection '\(name)' has \(collection.dimensions)")
         }
         var resolved = mode
-        if environment.options.noLock {
+        if database.environment.options.noLock {
             // Read without the lock, a writer may overwrite pages mid-search (Environment.read refuses the
             // answer afterwards); the scan checks every length it reads, while the graph walk follows pointers into pages.
             resolved = .exact
         } else if mode == .automatic {
-            resolved = collection.index != nil && collection.count >= VectorDatabase.indexThreshold
+            resolved = collection.index != nil && collection.count >= Snapshot.indexThreshold
                 ? .index(ef: max(SearchMode.defaultEf, k)) : .exact
         }
         switch resolved {
         case .index(let ef):
             guard collection.index != nil else {
-                throw VecDBError("collection '\(name)' has no index (\(collection.dimensions)-dimensional vectors are searched exactly); "
-                    + "search it without --ef")
+                throw VecDBError.invalidArgument("collection '\(name)' has no index (\(collection.dimensions)-dimensional vectors "
+                    + "are searched exactly)")
             }
             let index = HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
-            let ranked = try searchScratches.withScratch { scratch in
+            let ranked = try database.searchScratches.withScratch { scratch in
                 try index.search(query, k: k, ef: max(ef, k), in: txn, scratch: scratch)
             }
             return (ranked, 0, .index(ef: max(ef, k)))
         case .exact, .automatic:
-            let found = try scan(collection, query: query, k: k, in: txn)
+            let found = try scan(collection, query: query, k: k)
             return (found.ranked, found.scanned, .exact)
         }
     }
 
     /// Exact search: every vector of the collection, read in place from the memory map — one contiguous key range.
-    private func scan(_ collection: Collection, query: [Float], k: Int,
-                      in txn: Transaction) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int) {
+    private func scan(_ collection: VectorCollection, query: [Float], k: Int) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int) {
         let name = collection.name
         var best = TopK(k: k)
         var scanned = 0
@@ -108,12 +103,11 @@ extension VectorDatabase {
         try query.withUnsafeBytes { q in
             try txn.forEach(tables.vectors, from: prefix) { key, value in
                 guard key.count == 12, key.starts(with: prefix) else { return false }
+                let id = Layout.documentID(fromKey: UnsafeRawBufferPointer(rebasing: key[4...]))
                 guard value.count == byteCount else {
-                    throw VecDBError("vector of document \(Layout.documentID(fromKey: UnsafeRawBufferPointer(rebasing: key[4...]))) "
-                        + "in '\(name)' has \(value.count) bytes, expected \(byteCount); run `vecdb check`")
+                    throw VecDBError.corrupted("vector of document \(id) in '\(name)' has \(value.count) bytes, expected \(byteCount)")
                 }
-                let score = Distance.dot(value.baseAddress!, q.baseAddress!, count: collection.dimensions)
-                best.offer(id: Layout.documentID(fromKey: UnsafeRawBufferPointer(rebasing: key[4...])), score: score)
+                best.offer(id: id, score: Distance.dot(value.baseAddress!, q.baseAddress!, count: collection.dimensions))
                 scanned += 1
                 return true
             }
@@ -121,14 +115,34 @@ extension VectorDatabase {
         return (best.sorted().map { (id: $0.id, score: $0.score) }, scanned)
     }
 
-    /// The documents of ranked ids, read in the same snapshot as the ranking.
-    private func hits(_ ranked: [(id: UInt64, score: Float)], collection name: String, in txn: Transaction) throws -> [SearchHit] {
-        try ranked.map { entry in
-            guard let document = try document(id: entry.id, in: txn) else {
-                throw VecDBError("collection '\(name)' refers to missing document \(entry.id); run `vecdb check`")
-            }
-            return SearchHit(document: document, score: entry.score)
-        }
+    /// Embeds `text` in space `space` of `embedder` and returns the `k` most similar documents of that space's
+    /// collection, all in this snapshot: the collection checked against the model (weights, pooling, prompt, length)
+    /// is the one searched.
+    public func query(_ text: String, embedder: SpaceEmbedding, space: Int = 0, k: Int,
+                      mode: SearchMode = .automatic) throws -> SearchResults {
+        let target = embedder.spaces[space]
+        _ = try existingCollection(for: target)
+        let vector = try embedder.embed([text])[space][0].vector
+        return try search(collection: target.collection, query: vector, k: k, mode: mode)
+    }
+}
+
+extension VectorDatabase {
+    /// `Snapshot.search` in a snapshot of its own.
+    public func search(collection name: String, query: [Float], k: Int, mode: SearchMode = .automatic) throws -> SearchResults {
+        try read { try $0.search(collection: name, query: query, k: k, mode: mode) }
+    }
+
+    /// `Snapshot.nearest` in a snapshot of its own.
+    public func nearest(collection name: String, query: [Float], k: Int,
+                        mode: SearchMode = .automatic) throws -> [(id: UInt64, score: Float)] {
+        try read { try $0.nearest(collection: name, query: query, k: k, mode: mode) }
+    }
+
+    /// `Snapshot.query` in a snapshot of its own.
+    public func query(_ text: String, embedder: SpaceEmbedding, space: Int = 0, k: Int,
+                      mode: SearchMode = .automatic) throws -> SearchResults {
+        try read { try $0.query(text, embedder: embedder, space: space, k: k, mode: mode) }
     }
 }
 
@@ -179,20 +193,3 @@ struct TopK {
     func sorted() -> [Entry] { heap.sorted { TopK.worse($1, $0) } }
 }
 
-extension VectorDatabase {
-    /// Embeds `text` in space `space` of `embedder` and returns the `k` most similar documents of that space's
-    /// collection. Refuses a collection built by other weights or another pooling, prompt or length.
-    public func query(_ text: String, embedder: SpaceEmbedder, space: Int = 0, k: Int,
-                      mode: SearchMode = .automatic) throws -> SearchResults {
-        let target = embedder.spaces[space]
-        try environment.read { txn in
-            guard try collection(for: target, of: embedder.reference, create: false, in: txn) != nil else {
-                let available = try collections(in: txn).map(\.name)
-                throw VecDBError("no collection '\(target.collection)' in \(path)"
-                    + (available.isEmpty ? "; ingest a file first" : " (it has: \(available.joined(separator: ", ")))"))
-            }
-        }
-        let vector = try embedder.embed([text])[space][0].vector
-        return try search(collection: target.collection, query: vector, k: k, mode: mode)
-    }
-}

@@ -43,7 +43,7 @@ struct CheckCommand: ParsableCommand {
                 + "(\(collections.map { "\($0.name): \($0.count)" }.joined(separator: ", ")))")
             return
         }
-        throw VecDBError("check failed: \(first)" + (problems.count > 1 ? " (and \(problems.count - 1) more)" : "")
+        throw CommandFailure("check failed: \(first)" + (problems.count > 1 ? " (and \(problems.count - 1) more)" : "")
             + (repair ? "; no safe repair for it" : ""))
     }
 }

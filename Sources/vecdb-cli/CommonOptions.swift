@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import VecDB
 
 /// `--db`, shared by every command that opens a database.
@@ -18,7 +19,23 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     func open(create: Bool, readOnly: Bool = false) throws -> VectorDatabase {
-        try VectorDatabase(path: path, create: create, readOnly: readOnly)
+        try VectorDatabase(path: path, create: create, readOnly: readOnly, mapSize: try DatabaseOptions.mapSize())
+    }
+
+    /// `VECDB_MAP_SIZE`, in bytes: how large the database may grow (LMDB's map size; default 1 TiB of address space).
+    static func mapSize() throws -> Int? {
+        guard let text = ProcessInfo.processInfo.environment["VECDB_MAP_SIZE"] else { return nil }
+        guard let size = Int(text), size > 0 else {
+            throw VecDBError.invalidArgument("VECDB_MAP_SIZE=\(text) is not a byte count")
+        }
+        return size
+    }
+
+    /// Runs `body` on a snapshot of the database at the path when there is one (commands that work without a
+    /// database may still use its adapters), else with nil.
+    func withSnapshotIfPresent<R>(_ body: (Snapshot?) throws -> R) throws -> R {
+        guard let db = try openIfPresent(readOnly: true) else { return try body(nil) }
+        return try db.read { try body($0) }
     }
 
     /// The database when one exists at the path, for commands that work without one but may use its adapters.
@@ -51,42 +68,31 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("max-tokens"), help: ArgumentHelp("Token limit for Llama models (default 512).", valueName: "n"))
     var maxTokens: Int?
 
-    /// The model loaded with the vector spaces asked for, or the adapter of that name trained in `database`.
-    func embedder(database: VectorDatabase?, defaultPrompt: String? = nil) throws -> SpaceEmbedder {
+    var options: EmbeddingOptions {
         func list(_ text: String?) -> [String]? {
             text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         }
-        if let database, let adapted = try SpaceEmbedder.adapter(
-            named: model, options: EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens),
-            collection: collection, database: database) {
-            return adapted
-        }
-        let reference = try ModelReference(model)
-        let prompts = list(prompt) ?? (reference.kind == .gguf ? defaultPrompt.map { [$0] } : nil)
-        return try SpaceEmbedder(reference, options: EmbeddingOptions(poolings: list(pooling), prompts: prompts, maxTokens: maxTokens),
-                                 collection: collection)
+        return EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens)
+    }
+
+    /// The model asked for, loaded with the vector spaces asked for, or the adapter of that name the database (read in
+    /// `snapshot`) holds.
+    func embedder(in snapshot: Snapshot?, promptWhenUnset: String? = nil) throws -> SpaceEmbedder {
+        try ModelOptions.resolver.embedder(model, options: options, collection: collection, promptWhenUnset: promptWhenUnset,
+                                           in: snapshot)
     }
 
     /// As `embedder`, for commands that use one vector space.
-    func singleSpaceEmbedder(database: VectorDatabase?, defaultPrompt: String? = nil) throws -> SpaceEmbedder {
-        let embedder = try embedder(database: database, defaultPrompt: defaultPrompt)
+    func singleSpaceEmbedder(in snapshot: Snapshot?, promptWhenUnset: String? = nil) throws -> SpaceEmbedder {
+        let embedder = try embedder(in: snapshot, promptWhenUnset: promptWhenUnset)
         guard embedder.spaces.count == 1 else {
-            throw VecDBError("this command uses one vector space: give one --pooling and one --prompt")
+            throw CommandFailure("this command uses one vector space: give one --pooling and one --prompt", exitCode: .usage)
         }
         return embedder
     }
-}
 
-/// A model with one vector space from `MODEL[:POOLING[:PROMPT]]`, e.g. `minilm`, `smollm2:logits:chat-gen`, or an
-/// adapter trained in `database`, e.g. `smollm2+adapter`.
-func spaceEmbedder(spec: String, database: VectorDatabase?) throws -> SpaceEmbedder {
-    if let database, let adapted = try SpaceEmbedder.adapter(named: spec, database: database) { return adapted }
-    let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-    guard parts.count <= 3, !parts[0].isEmpty else {
-        throw VecDBError("'\(spec)' is not MODEL[:POOLING[:PROMPT]]")
-    }
-    let options = EmbeddingOptions(poolings: parts.count > 1 ? [parts[1]] : nil, prompts: parts.count > 2 ? [parts[2]] : nil)
-    return try SpaceEmbedder(try ModelReference(parts[0]), options: options)
+    /// The resolver every command uses: models from the cache `$VECDB_MODELS` (else `~/.cache/vecdb/models`) names.
+    static let resolver = ModelResolver(store: .fromEnvironment())
 }
 
 /// Writes one JSON value as a line on stdout and flushes, so a reader sees it at once.

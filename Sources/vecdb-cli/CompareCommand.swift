@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Evaluation
+import Models
 import VecDB
 
 struct CompareCommand: ParsableCommand {
@@ -54,13 +56,14 @@ struct CompareCommand: ParsableCommand {
         let questionTexts = try questions.map { try CompareCommand.lines($0) } ?? SeedExample.questions
         let answerTexts = try answers.map { try CompareCommand.lines($0) } ?? SeedExample.answers
         guard questionTexts.count == answerTexts.count else {
-            throw VecDBError("\(questions!) has \(questionTexts.count) lines but \(answers!) has \(answerTexts.count); line i of each must pair up")
+            throw VecDBError.invalidInput(InputLocation(questions!), "has \(questionTexts.count) lines but \(answers!) has \(answerTexts.count); line i of each must pair up")
         }
-        let db = try database.openIfPresent(readOnly: true)
+        let embedders = try database.withSnapshotIfPresent { snapshot in
+            try modelNames.map { try ModelOptions.resolver.embedder(spec: $0, in: snapshot) }
+        }
         var results: [(name: String, comparison: PairComparison, seconds: Double)] = []
-        for spec in modelNames {
+        for embedder in embedders {
             let started = Date()
-            let embedder = try spaceEmbedder(spec: spec, database: db)
             // Two batched calls, not one per text.
             let q = try embedder.embed(questionTexts)[0].map(\.vector)
             let a = try embedder.embed(answerTexts)[0].map(\.vector)
@@ -130,16 +133,16 @@ struct CompareCommand: ParsableCommand {
 
     /// The file's lines; a blank line is an error because it would shift every later pair.
     static func lines(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw VecDBError("\(path): no such file or not readable") }
-        guard let text = String(validating: [UInt8](data), as: UTF8.self) else { throw VecDBError("\(path): invalid UTF-8") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw VecDBError.invalidInput(InputLocation(path), "no such file or not readable") }
+        guard let text = String(validating: [UInt8](data), as: UTF8.self) else { throw VecDBError.invalidInput(InputLocation(path), "invalid UTF-8") }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
         }
         if lines.last == "" { lines.removeLast() }
         for (index, line) in lines.enumerated() where line.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw VecDBError("\(path):\(index + 1): blank line (line i of --questions pairs with line i of --answers)")
+            throw VecDBError.invalidInput(InputLocation(path, line: index + 1), "blank line (line i of --questions pairs with line i of --answers)")
         }
-        guard !lines.isEmpty else { throw VecDBError("\(path): no lines") }
+        guard !lines.isEmpty else { throw VecDBError.invalidInput(InputLocation(path), "no lines") }
         return lines
     }
 }

@@ -28,10 +28,12 @@ struct DeleteCommand: ParsableCommand {
         var numeric: [UInt64] = []
         for id in ids {
             if external {
-                guard let found = try db.documentID(externalID: id) else { throw VecDBError("no document with id \"\(id)\"") }
+                guard let found = try db.documentID(externalID: id) else { throw VecDBError.notFound(.externalID(id)) }
                 numeric.append(found)
             } else {
-                guard let value = UInt64(id) else { throw VecDBError("'\(id)' is not a document number (use --external for JSONL ids)") }
+                guard let value = UInt64(id) else {
+                    throw CommandFailure("'\(id)' is not a document number (use --external for JSONL ids)", exitCode: .usage)
+                }
                 numeric.append(value)
             }
         }

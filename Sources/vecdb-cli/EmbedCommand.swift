@@ -31,7 +31,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let embedder = try modelOptions.singleSpaceEmbedder(database: try database.openIfPresent(readOnly: true))
+        let embedder = try database.withSnapshotIfPresent { try modelOptions.singleSpaceEmbedder(in: $0) }
         func emit(_ batch: [String]) throws {
             for (text, embedding) in zip(batch, try embedder.embed(batch)[0]) {
                 printJSONLine(["text": text, "vector": embedding.vector.map(Double.init)] as [String: Any])

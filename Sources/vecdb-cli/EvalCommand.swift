@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Evaluation
+import Models
 import VecDB
 
 struct EvalCommand: ParsableCommand {
@@ -97,23 +99,28 @@ struct EvalCommand: ParsableCommand {
         }
         // Resolve every model first, so a typo fails before minutes of embedding and before a database is made.
         // Adapters live in the database, so an existing one is opened first (once: LMDB allows one handle per process).
-        let existing = FileManager.default.fileExists(atPath: path + "/data.mdb") ? try VectorDatabase(path: path, create: false) : nil
-        let adapters = Set(try existing?.adapters().map(\.name) ?? [])
-        let references = try modelNames.map { name in adapters.contains(name) ? nil : try ModelReference(name) }
-        let database = try existing ?? VectorDatabase(path: path, create: true)
+        let mapSize = try DatabaseOptions.mapSize()
+        let existing = FileManager.default.fileExists(atPath: path + "/data.mdb")
+            ? try VectorDatabase(path: path, create: false, mapSize: mapSize) : nil
+        let resolver = ModelOptions.resolver
+        let targets = try modelNames.map { name in
+            try existing.map { db in try db.read { try resolver.resolve(name, in: $0) } } ?? resolver.resolve(name, in: nil)
+        }
+        let database = try existing ?? VectorDatabase(path: path, create: true, mapSize: mapSize)
         printError("database: \(path)")
 
         var evaluations: [RetrievalEvaluation] = []
         var measured: [String: (seconds: Double, peakMiB: Double?)] = [:]
-        for (name, reference) in zip(modelNames, references) {
+        for (name, target) in zip(modelNames, targets) {
             ProcessMemory.resetPeak()
             let started = Date()
             let embedder: SpaceEmbedder
-            if let reference {
+            switch target {
+            case .model(let reference):
                 let options = reference.kind == .gguf ? EmbeddingOptions(poolings: list(pooling), prompts: list(prompt)) : EmbeddingOptions()
-                embedder = try SpaceEmbedder(reference, options: options, collection: collection)
-            } else {
-                embedder = try SpaceEmbedder.named(name, database: database)
+                embedder = try resolver.embedder(for: target, options: options, collection: collection)
+            case .adapter:
+                embedder = try resolver.embedder(for: target)
             }
             let meter = ProgressMeter(enabled: standardErrorIsTerminal)
             var phase: RetrievalEvaluation.Phase?
@@ -167,7 +174,7 @@ struct EvalCommand: ParsableCommand {
             do {
                 try Data(html.utf8).write(to: URL(fileURLWithPath: report))
             } catch {
-                throw VecDBError("--report \(report): cannot write: \(error.localizedDescription)")
+                throw CommandFailure("--report \(report): cannot write: \(error.localizedDescription)", exitCode: .ioError)
             }
             printError("report: \(report)")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Index
+import Models
 import VecDB
 
 struct IndexCommand: ParsableCommand {

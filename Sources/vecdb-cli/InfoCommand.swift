@@ -21,9 +21,12 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         let db = try database.open(create: false, readOnly: true)
-        let collections = try db.collections()
-        let adapters = try db.adapters()
-        let documents = try db.documentCount()
+        // One snapshot: the counts, collections, indexes and adapters shown belong together.
+        let (snapshot, documents, collections, indexes, adapters) = try db.read { snapshot in
+            (snapshot.id, try snapshot.documentCount(), snapshot.collections,
+             try Dictionary(uniqueKeysWithValues: snapshot.collections.map { ($0.name, try snapshot.indexMetadata(collection: $0.name)) }),
+             try snapshot.adapters())
+        }
         let bytes = try db.storageBytes()
         let blas: [String: Any]
         do {
@@ -36,14 +39,14 @@ struct InfoCommand: ParsableCommand {
         if json {
             printJSONLine([
                 "path": db.path, "documents": documents, "bytes_used": bytes.used, "bytes_file": bytes.file,
-                "snapshot": try db.snapshotID(), "blas": blas,
+                "snapshot": snapshot, "blas": blas,
                 "collections": collections.map { c -> [String: Any] in
                     var object: [String: Any] = [
                         "name": c.name, "model": c.model, "weights_sha256": c.weightsSHA256, "dimensions": c.dimensions,
                         "pooling": c.pooling, "prompt": c.prompt, "max_tokens": c.maxTokens, "metric": c.metric,
                         "count": c.count,
                     ]
-                    if let index = c.index, let meta = try? db.indexMetadata(collection: c.name) {
+                    if let index = c.index, let meta = indexes[c.name] ?? nil {
                         object["index"] = ["kind": "hnsw", "M": index.M, "ef_construction": index.efConstruction,
                                            "count": meta.count, "deleted": meta.deletedCount, "max_level": meta.maxLevel]
                     }
@@ -75,9 +78,9 @@ struct InfoCommand: ParsableCommand {
             print("collection \(c.name): \(c.count) vectors × \(c.dimensions) dims, model \(c.model) "
                 + "(weights sha256 \(c.weightsSHA256.prefix(12))…), pooling \(c.pooling), prompt \(c.prompt), "
                 + "max \(c.maxTokens) tokens, \(c.metric)")
-            if let index = c.index, let meta = try db.indexMetadata(collection: c.name) {
+            if let index = c.index, let meta = indexes[c.name] ?? nil {
                 print("           index HNSW M \(index.M), efConstruction \(index.efConstruction): \(meta.count) nodes, "
-                    + "\(meta.deletedCount) deleted, \(meta.maxLevel + 1) layers; queries use it from \(VectorDatabase.indexThreshold) vectors")
+                    + "\(meta.deletedCount) deleted, \(meta.maxLevel + 1) layers; queries use it from \(Snapshot.indexThreshold) vectors")
             } else {
                 print("           no index: searched exactly")
             }

@@ -52,12 +52,12 @@ struct IngestCommand: ParsableCommand {
         let input = try InputReader(path: file, format: format)
         if file != "-" { try input.validateAll() }
         if try input.hasNoRecords() {
-            throw VecDBError("\(input.sourceName): no documents (\(input.lineNumber) lines, all blank)")
+            throw VecDBError.invalidInput(InputLocation(input.sourceName), "no documents (\(input.lineNumber) lines, all blank)")
         }
         // Opened once: LMDB forbids two handles on one environment in a process. A new database is created only
         // after the model loads, so a bad model name leaves nothing behind.
         let existing = try database.openIfPresent(readOnly: false)
-        let embedder = try modelOptions.embedder(database: existing)
+        let embedder = try existing.map { db in try db.read { try modelOptions.embedder(in: $0) } } ?? modelOptions.embedder(in: nil)
         let db = try existing ?? database.open(create: true)
         let meter = ProgressMeter(enabled: progress == .auto && standardErrorIsTerminal)
         let summary = try db.ingest(from: input, embedder: embedder, batchSize: batchSize) { commit in

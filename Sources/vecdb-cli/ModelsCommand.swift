@@ -1,4 +1,5 @@
 import ArgumentParser
+import Models
 import VecDB
 
 struct ModelsCommand: ParsableCommand {
@@ -63,7 +64,7 @@ struct ModelsCommand: ParsableCommand {
             let store = ModelStore.fromEnvironment()
             for name in names {
                 guard let spec = ModelCatalog.spec(named: name) else {
-                    throw VecDBError("unknown model '\(name)'; available: \(ModelCatalog.all.map(\.name).joined(separator: ", "))")
+                    throw ModelError.unknown(name: name, known: ModelCatalog.all.map(\.name))
                 }
                 if store.isInstalled(spec) && !force {
                     printError("\(name): already installed in \(store.folder(for: spec).path)")

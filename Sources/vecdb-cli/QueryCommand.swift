@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import VecDB
 
 struct QueryCommand: ParsableCommand {
@@ -54,11 +55,19 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let db = try database.open(create: false, readOnly: true)
-        if let models {
-            return try compare(db, specs: models.split(separator: ",").map { String($0) })
+        // One snapshot: the collection checked against the model is the one searched.
+        try db.read { snapshot in
+            if let models {
+                try compare(snapshot, specs: models.split(separator: ",").map { String($0) })
+            } else {
+                try search(snapshot)
+            }
         }
-        let embedder = try modelOptions.singleSpaceEmbedder(database: db)
-        let results = try db.query(text, embedder: embedder, k: k, mode: mode)
+    }
+
+    private func search(_ snapshot: Snapshot) throws {
+        let embedder = try modelOptions.singleSpaceEmbedder(in: snapshot)
+        let results = try snapshot.query(text, embedder: embedder, k: k, mode: mode)
         if json {
             let hits = results.hits.map { hit -> [String: Any] in
                 var object: [String: Any] = ["id": hit.document.id, "text": hit.document.text, "score": Double(hit.score)]
@@ -81,37 +90,42 @@ struct QueryCommand: ParsableCommand {
         }
     }
 
-    /// Ranks every document under each model and prints each top-k with the documents' ranks elsewhere.
-    private func compare(_ db: VectorDatabase, specs: [String]) throws {
+    /// Ranks every document under each model (ids and scores only) and prints each top-k, decoding just those
+    /// documents, with their ranks under the other models.
+    private func compare(_ snapshot: Snapshot, specs: [String]) throws {
         var names: [String] = []
-        var rankings: [[SearchHit]] = []
+        var rankings: [[(id: UInt64, score: Float)]] = []
         for spec in specs {
-            let embedder = try spaceEmbedder(spec: spec, database: db)
-            let all = try db.collection(named: embedder.spaces[0].collection)?.count ?? 0
-            rankings.append(try db.query(text, embedder: embedder, k: max(all, 1), mode: .exact).hits)
-            names.append(embedder.spaces[0].collection)
+            let embedder = try ModelOptions.resolver.embedder(spec: spec, in: snapshot)
+            let collection = try snapshot.existingCollection(for: embedder.spaces[0])
+            let vector = try embedder.embed([text])[0][0].vector
+            rankings.append(try snapshot.nearest(collection: collection.name, query: vector, k: max(collection.count, 1), mode: .exact))
+            names.append(collection.name)
         }
-        let ranks = rankings.map { hits in
-            Dictionary(hits.enumerated().map { ($1.document.id, $0 + 1) }, uniquingKeysWith: { a, _ in a })
+        let ranks = rankings.map { ranked in
+            Dictionary(ranked.enumerated().map { ($1.id, $0 + 1) }, uniquingKeysWith: { a, _ in a })
         }
+        let shown = rankings.map { Array($0.prefix(k)) }
+        var texts: [UInt64: String] = [:]
+        for document in try snapshot.documents(Array(Set(shown.joined().map(\.id))).sorted()) { texts[document.id] = document.text }
         if json {
             var object: [String: Any] = [:]
-            for (m, hits) in rankings.enumerated() {
-                object[names[m]] = hits.prefix(k).map { hit -> [String: Any] in
+            for (m, ranked) in shown.enumerated() {
+                object[names[m]] = ranked.map { hit -> [String: Any] in
                     var ranksElsewhere: [String: Any] = [:]
-                    for (o, other) in ranks.enumerated() where o != m { ranksElsewhere[names[o]] = other[hit.document.id] ?? NSNull() }
-                    return ["id": hit.document.id, "text": hit.document.text, "score": Double(hit.score), "ranks": ranksElsewhere]
+                    for (o, other) in ranks.enumerated() where o != m { ranksElsewhere[names[o]] = other[hit.id] ?? NSNull() }
+                    return ["id": hit.id, "text": texts[hit.id]!, "score": Double(hit.score), "ranks": ranksElsewhere]
                 }
             }
             printJSONLine(["models": object, "order": names] as [String: Any])
             return
         }
-        for (m, hits) in rankings.enumerated() {
+        for (m, ranked) in shown.enumerated() {
             print("\(names[m]):")
-            for (rank, hit) in hits.prefix(k).enumerated() {
+            for (rank, hit) in ranked.enumerated() {
                 let elsewhere = ranks.enumerated().filter { $0.offset != m }
-                    .map { "\(names[$0.offset]) \($0.element[hit.document.id].map(String.init) ?? "-")" }.joined(separator: ", ")
-                print(String(format: "%3d. %.4f  #%llu  ", rank + 1, hit.score, hit.document.id) + "[\(elsewhere)]  " + hit.document.text)
+                    .map { "\(names[$0.offset]) \($0.element[hit.id].map(String.init) ?? "-")" }.joined(separator: ", ")
+                print(String(format: "%3d. %.4f  #%llu  ", rank + 1, hit.score, hit.id) + "[\(elsewhere)]  " + texts[hit.id]!)
             }
         }
     }

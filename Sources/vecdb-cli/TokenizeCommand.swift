@@ -23,7 +23,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         // For a Llama model the text itself, unless --prompt asks for a template.
-        let tokenized = try modelOptions.singleSpaceEmbedder(database: nil, defaultPrompt: "raw").tokenize(text)
+        let tokenized = try modelOptions.singleSpaceEmbedder(in: nil, promptWhenUnset: "raw").tokenize(text)
         printJSONLine(["ids": tokenized.ids.map(Int.init), "tokens": tokenized.tokens, "truncated": tokenized.truncated] as [String: Any])
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Embedder
 import Foundation
+import Evaluation
+import Training
 import VecDB
 
 struct TrainCommand: ParsableCommand {
@@ -92,7 +94,7 @@ struct TrainCommand: ParsableCommand {
         let data = try dataset.map { try AdapterTrainingData(dataset: BEIRDataset(folder: URL(fileURLWithPath: $0), split: split)) }
             ?? AdapterTrainingData(pairsFile: URL(fileURLWithPath: pairs!))
         printError("\(data.source): \(data.queries.count) queries, \(data.pairCount) pairs, \(data.documents.count) documents")
-        let base = try modelOptions.singleSpaceEmbedder(database: nil)
+        let base = try modelOptions.singleSpaceEmbedder(in: nil)
         let db = try database.open(create: true)
         var options = ContrastiveTrainingOptions()
         options.outputDimensions = dim

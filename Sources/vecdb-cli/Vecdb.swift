@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Vecdb: ParsableCommand {
@@ -23,4 +24,23 @@ struct Vecdb: ParsableCommand {
             CompareCommand.self, TrainCommand.self, BackupCommand.self,
         ]
     )
+
+    /// ArgumentParser's own errors (usage, help, validation) exit as it decides; every error a command's work
+    /// throws is worded and given its exit status by `ErrorReport`, in one place.
+    static func main() {
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            try command.run()
+        } catch let error where error is ValidationError || error is CleanExit || error is ExitCode {
+            exit(withError: error)
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(ErrorReport.message(for: error))\n".utf8))
+            Foundation.exit(ErrorReport.exitStatus(for: error).rawValue)
+        }
+    }
 }

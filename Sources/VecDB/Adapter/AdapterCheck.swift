@@ -1,9 +1,9 @@
 import LMDB
 
-extension VectorDatabase {
+extension Snapshot {
     /// `vecdb check` for adapters: each decodes, and its collection exists with the adapter's output length and the
     /// hash of exactly these weights (else its vectors came from other weights).
-    func adapterProblems(collections: [Collection], in txn: Transaction) throws -> [String] {
+    func adapterProblems() throws -> [String] {
         var problems: [String] = []
         try txn.forEach(tables.adapters) { key, value in
             let name = String(decoding: key, as: UTF8.self)
@@ -11,7 +11,7 @@ extension VectorDatabase {
                 problems.append("adapters: '\(name)' does not decode")
                 return true
             }
-            guard let collection = collections.first(where: { $0.name == name }) else {
+            guard let collection = catalogue[name] else {
                 problems.append("adapters: '\(name)' has no collection")
                 return true
             }

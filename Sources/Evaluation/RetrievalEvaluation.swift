@@ -1,4 +1,5 @@
 import Foundation
+import VecDB
 
 /// One model evaluated on a BEIR dataset: the corpus ingested into a collection, every query of the split
 /// searched, and the run scored with BEIR's metrics.
@@ -58,10 +59,10 @@ public struct RetrievalEvaluation: Sendable {
     /// queries in one call, searches each collection for the top `k` — through its HNSW index with ef = k unless
     /// `exact` or the collection has no index — and scores each run.
     public static func run(
-        dataset: BEIRDataset, database: VectorDatabase, embedder: SpaceEmbedder, k: Int = 100, exact: Bool = false,
+        dataset: BEIRDataset, database: VectorDatabase, embedder: SpaceEmbedding, k: Int = 100, exact: Bool = false,
         batchSize: Int = 256, progress: (Phase, _ done: Int, _ total: Int) -> Void = { _, _, _ in }
     ) throws -> [RetrievalEvaluation] {
-        guard k >= 100 else { throw VecDBError("k must be at least 100: Recall@100 is reported") }
+        guard k >= 100 else { throw VecDBError.invalidArgument("k must be at least 100: Recall@100 is reported") }
         let started = Date()
         let records = dataset.corpus.enumerated().map { index, document in
             IngestRecord(text: document.text, externalID: document.id, line: index + 1)
@@ -76,8 +77,8 @@ public struct RetrievalEvaluation: Sendable {
             // Documents of the collection that are not in this corpus would take part in the ranking and skew every metric.
             let stored = try database.collection(named: space.collection)?.count ?? 0
             guard stored == records.count else {
-                throw VecDBError("collection '\(space.collection)' in \(database.path) holds \(stored) vectors but the corpus has "
-                    + "\(records.count) documents; documents from elsewhere would be ranked too: use a database (--db) for this dataset alone")
+                throw VecDBError.invalidArgument("collection '\(space.collection)' in \(database.path) holds \(stored) vectors but the corpus has "
+                    + "\(records.count) documents; documents from elsewhere would be ranked too: use a database for this dataset alone")
             }
         }
 
@@ -101,35 +102,39 @@ public struct RetrievalEvaluation: Sendable {
         mode: SearchMode, summary: IngestSummary, ingestSeconds: Double, queryEmbeddingSeconds: Double, started: Date,
         progress: (Phase, _ done: Int, _ total: Int) -> Void
     ) throws -> RetrievalEvaluation {
-        // Internal ids of the judged-relevant documents, to score them against their queries below.
-        var internalIDs: [String: UInt64] = [:]
-        for judgments in dataset.qrels.values {
-            for (documentID, grade) in judgments where grade > 0 && internalIDs[documentID] == nil {
-                if let id = try database.documentID(externalID: documentID) { internalIDs[documentID] = id }
+        // One snapshot: every query is ranked against the same documents.
+        let (run, relevantScores, nonRelevantScores, searchStarted) = try database.read { snapshot in
+            // Internal ids of the judged-relevant documents, to score them against their queries below.
+            var internalIDs: [String: UInt64] = [:]
+            for judgments in dataset.qrels.values {
+                for (documentID, grade) in judgments where grade > 0 && internalIDs[documentID] == nil {
+                    if let id = try snapshot.documentID(externalID: documentID) { internalIDs[documentID] = id }
+                }
             }
-        }
-        let relevantVectors = try database.vectors(collection: name, documentIDs: Array(internalIDs.values))
+            let relevantVectors = try snapshot.vectors(collection: name, documentIDs: Array(internalIDs.values))
 
-        let searchStarted = Date()
-        var run: [String: [ScoredDocument]] = [:]
-        var relevantScores: [Double] = []
-        var nonRelevantScores: [Double] = []
-        for (index, (query, vector)) in zip(dataset.queries, queryVectors).enumerated() {
-            let results = try database.search(collection: name, query: vector, k: k, mode: mode)
-            let judgments = dataset.qrels[query.id] ?? [:]
-            var hits: [ScoredDocument] = []
-            for hit in results.hits {
-                // Every corpus document was ingested with its `_id`; a document without one is from elsewhere.
-                let id = hit.document.externalID ?? "vecdb:\(hit.document.id)"
-                hits.append(ScoredDocument(id: id, score: Double(hit.score)))
-                if (judgments[id] ?? 0) <= 0 { nonRelevantScores.append(Double(hit.score)) }
+            let searchStarted = Date()
+            var run: [String: [ScoredDocument]] = [:]
+            var relevantScores: [Double] = []
+            var nonRelevantScores: [Double] = []
+            for (index, (query, vector)) in zip(dataset.queries, queryVectors).enumerated() {
+                let results = try snapshot.search(collection: name, query: vector, k: k, mode: mode)
+                let judgments = dataset.qrels[query.id] ?? [:]
+                var hits: [ScoredDocument] = []
+                for hit in results.hits {
+                    // Every corpus document was ingested with its `_id`; a document without one is from elsewhere.
+                    let id = hit.document.externalID ?? "vecdb:\(hit.document.id)"
+                    hits.append(ScoredDocument(id: id, score: Double(hit.score)))
+                    if (judgments[id] ?? 0) <= 0 { nonRelevantScores.append(Double(hit.score)) }
+                }
+                run[query.id] = hits
+                for (documentID, grade) in judgments where grade > 0 {
+                    guard let id = internalIDs[documentID], let documentVector = relevantVectors[id] else { continue }
+                    relevantScores.append(Double(zip(vector, documentVector).reduce(Float(0)) { $0 + $1.0 * $1.1 }))
+                }
+                progress(.search, index + 1, dataset.queries.count)
             }
-            run[query.id] = hits
-            for (documentID, grade) in judgments where grade > 0 {
-                guard let id = internalIDs[documentID], let documentVector = relevantVectors[id] else { continue }
-                relevantScores.append(Double(zip(vector, documentVector).reduce(Float(0)) { $0 + $1.0 * $1.1 }))
-            }
-            progress(.search, index + 1, dataset.queries.count)
+            return (run, relevantScores, nonRelevantScores, searchStarted)
         }
         let searchSeconds = Date().timeIntervalSince(searchStarted)
 

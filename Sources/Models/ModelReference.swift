@@ -1,4 +1,5 @@
 import Foundation
+import VecDB
 
 /// A model named on the command line, resolved to files: a catalogue name (`minilm`) installed in the model
 /// cache, or a path to a sentence-transformers / Hugging Face folder or a `.gguf` file.
@@ -14,12 +15,12 @@ public struct ModelReference: Sendable {
     public var weightsSHA256: String
 
     /// Resolves `nameOrPath`. A name that is not a path must be in the catalogue and installed.
-    public init(_ nameOrPath: String, store: ModelStore = .fromEnvironment()) throws {
+    public init(_ nameOrPath: String, store: ModelStore) throws {
         given = nameOrPath
         let fm = FileManager.default
         if let spec = ModelCatalog.spec(named: nameOrPath) {
             guard let manifest = store.installedManifest(spec) else {
-                throw VecDBError("model '\(spec.name)' is not installed in \(store.root.path); run `vecdb models pull \(spec.name)`")
+                throw ModelError.notInstalled(name: spec.name, cache: store.root.path)
             }
             let folder = store.folder(for: spec)
             collectionName = spec.name
@@ -31,24 +32,23 @@ public struct ModelReference: Sendable {
         }
         var isDirectory: ObjCBool = false
         guard nameOrPath.contains("/") || fm.fileExists(atPath: nameOrPath, isDirectory: &isDirectory) else {
-            let known = ModelCatalog.all.map(\.name).joined(separator: ", ")
-            throw VecDBError("unknown model '\(nameOrPath)': use one of \(known), or a path to a model folder or .gguf file")
+            throw ModelError.unknown(name: nameOrPath, known: ModelCatalog.all.map(\.name))
         }
         let url = URL(fileURLWithPath: nameOrPath).standardizedFileURL
         guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw VecDBError("model path \(nameOrPath) does not exist")
+            throw ModelError.invalidPath(path: nameOrPath, reason: "does not exist")
         }
         if isDirectory.boolValue {
             let weights = url.appendingPathComponent("model.safetensors")
             guard fm.fileExists(atPath: weights.path) else {
-                throw VecDBError("\(nameOrPath): no model.safetensors in this folder (expected a sentence-transformers or Hugging Face BERT folder)")
+                throw ModelError.invalidPath(path: nameOrPath, reason: "no model.safetensors in this folder (expected a sentence-transformers or Hugging Face BERT folder)")
             }
             kind = .sentenceTransformer
             location = url
             weightsFile = weights
         } else {
             guard url.pathExtension.lowercased() == "gguf" else {
-                throw VecDBError("\(nameOrPath): a model file must be .gguf; for safetensors give the model's folder")
+                throw ModelError.invalidPath(path: nameOrPath, reason: "a model file must be .gguf; for safetensors give the model's folder")
             }
             kind = .gguf
             location = url

@@ -1,4 +1,5 @@
 import Foundation
+import VecDB
 
 /// A retrieval benchmark in BEIR's layout: `corpus.jsonl` (`{"_id", "title", "text"}`), `queries.jsonl`
 /// (`{"_id", "text"}`) and `qrels/SPLIT.tsv` (header `query-id corpus-id score`, tab-separated).
@@ -40,7 +41,7 @@ public struct BEIRDataset: Sendable {
         for file in [corpusFile, queriesFile, qrelsFile] where !FileManager.default.fileExists(atPath: file.path) {
             let splits = ((try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("qrels").path)) ?? [])
                 .filter { $0.hasSuffix(".tsv") }.map { String($0.dropLast(4)) }.sorted()
-            throw VecDBError("\(file.path): no such file" + (file == qrelsFile && !splits.isEmpty
+            throw VecDBError.invalidInput(InputLocation(file.path), "no such file" + (file == qrelsFile && !splits.isEmpty
                 ? " (splits here: \(splits.joined(separator: ", ")))" : " (expected a BEIR folder: corpus.jsonl, queries.jsonl, qrels/)"))
         }
 
@@ -50,14 +51,14 @@ public struct BEIRDataset: Sendable {
             let id = try BEIRDataset.identifier(object, where_)
             let text = try BEIRDataset.string(object, "text", where_, required: true)!
             let title = try BEIRDataset.string(object, "title", where_, required: false) ?? ""
-            guard corpusIDs.insert(id).inserted else { throw VecDBError("\(where_): field \"_id\" \"\(id)\" appears twice") }
+            guard corpusIDs.insert(id).inserted else { throw VecDBError.invalidInput(where_, "field \"_id\" \"\(id)\" appears twice") }
             let joined = title.isEmpty ? text : title + " " + text
             guard !joined.unicodeScalars.allSatisfy(\.properties.isWhitespace) else {
-                throw VecDBError("\(where_): fields \"title\" and \"text\" are both empty")
+                throw VecDBError.invalidInput(where_, "fields \"title\" and \"text\" are both empty")
             }
             corpus.append(CorpusDocument(id: id, text: joined))
         }
-        guard !corpus.isEmpty else { throw VecDBError("\(corpusFile.path): no documents") }
+        guard !corpus.isEmpty else { throw VecDBError.invalidInput(InputLocation(corpusFile.path), "no documents") }
 
         var allQueries: [Query] = []
         var queryIDs = Set<String>()
@@ -65,9 +66,9 @@ public struct BEIRDataset: Sendable {
             let id = try BEIRDataset.identifier(object, where_)
             let text = try BEIRDataset.string(object, "text", where_, required: true)!
             guard !text.unicodeScalars.allSatisfy(\.properties.isWhitespace) else {
-                throw VecDBError("\(where_): field \"text\" is empty")
+                throw VecDBError.invalidInput(where_, "field \"text\" is empty")
             }
-            guard queryIDs.insert(id).inserted else { throw VecDBError("\(where_): field \"_id\" \"\(id)\" appears twice") }
+            guard queryIDs.insert(id).inserted else { throw VecDBError.invalidInput(where_, "field \"_id\" \"\(id)\" appears twice") }
             allQueries.append(Query(id: id, text: text))
         }
 
@@ -76,18 +77,18 @@ public struct BEIRDataset: Sendable {
         try BEIRDataset.forEachTSVRow(qrelsFile) { columns, where_ in
             let queryID = columns[0], documentID = columns[1]
             guard queryIDs.contains(queryID) else {
-                throw VecDBError("\(where_): field \"query-id\" \"\(queryID)\" is not in queries.jsonl")
+                throw VecDBError.invalidInput(where_, "field \"query-id\" \"\(queryID)\" is not in queries.jsonl")
             }
             guard let grade = Int(columns[2]) else {
-                throw VecDBError("\(where_): field \"score\" \"\(columns[2])\" is not an integer")
+                throw VecDBError.invalidInput(where_, "field \"score\" \"\(columns[2])\" is not an integer")
             }
             if qrels[queryID]?[documentID] != nil {
-                throw VecDBError("\(where_): query \"\(queryID)\" judges document \"\(documentID)\" twice")
+                throw VecDBError.invalidInput(where_, "query \"\(queryID)\" judges document \"\(documentID)\" twice")
             }
             if !corpusIDs.contains(documentID) { unknown.insert(documentID) }
             qrels[queryID, default: [:]][documentID] = grade
         }
-        guard !qrels.isEmpty else { throw VecDBError("\(qrelsFile.path): no judgements") }
+        guard !qrels.isEmpty else { throw VecDBError.invalidInput(InputLocation(qrelsFile.path), "no judgements") }
         self.corpus = corpus
         self.queries = allQueries.filter { qrels[$0.id] != nil }
         self.qrels = qrels
@@ -97,39 +98,39 @@ public struct BEIRDataset: Sendable {
     // MARK: Parsing
 
     /// Calls `body` with each non-blank line's JSON object and its "file:line" label.
-    static func forEachJSONLine(_ file: URL, _ body: ([String: Any], String) throws -> Void) throws {
+    public static func forEachJSONLine(_ file: URL, _ body: ([String: Any], InputLocation) throws -> Void) throws {
         let name = file.lastPathComponent
         for (index, line) in try lines(of: file).enumerated() {
-            let where_ = "\(name):\(index + 1)"
+            let where_ = InputLocation(name, line: index + 1)
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) else {
-                throw VecDBError("\(where_): not valid JSON")
+                throw VecDBError.invalidInput(where_, "not valid JSON")
             }
-            guard let fields = object as? [String: Any] else { throw VecDBError("\(where_): a JSON object is expected") }
+            guard let fields = object as? [String: Any] else { throw VecDBError.invalidInput(where_, "a JSON object is expected") }
             try body(fields, where_)
         }
     }
 
     /// Calls `body` with the three columns of each data row of a qrels file, after checking its header.
-    private static func forEachTSVRow(_ file: URL, _ body: ([String], String) throws -> Void) throws {
+    private static func forEachTSVRow(_ file: URL, _ body: ([String], InputLocation) throws -> Void) throws {
         let name = "qrels/" + file.lastPathComponent
         for (index, line) in try lines(of: file).enumerated() {
-            let where_ = "\(name):\(index + 1)"
-            guard let text = String(validating: line, as: UTF8.self) else { throw VecDBError("\(where_): invalid UTF-8") }
+            let where_ = InputLocation(name, line: index + 1)
+            guard let text = String(validating: line, as: UTF8.self) else { throw VecDBError.invalidInput(where_, "invalid UTF-8") }
             let trimmed = text.hasSuffix("\r") ? String(text.dropLast()) : text
             if trimmed.isEmpty { continue }
             let columns = trimmed.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             if index == 0 {
                 guard columns == ["query-id", "corpus-id", "score"] else {
-                    throw VecDBError("\(where_): the header must be \"query-id<TAB>corpus-id<TAB>score\"")
+                    throw VecDBError.invalidInput(where_, "the header must be \"query-id<TAB>corpus-id<TAB>score\"")
                 }
                 continue
             }
             guard columns.count == 3 else {
-                throw VecDBError("\(where_): expected 3 tab-separated fields (query-id, corpus-id, score), found \(columns.count)")
+                throw VecDBError.invalidInput(where_, "expected 3 tab-separated fields (query-id, corpus-id, score), found \(columns.count)")
             }
             for (column, field) in zip(columns, ["query-id", "corpus-id", "score"]) where column.isEmpty {
-                throw VecDBError("\(where_): field \"\(field)\" is empty")
+                throw VecDBError.invalidInput(where_, "field \"\(field)\" is empty")
             }
             try body(columns, where_)
         }
@@ -141,7 +142,7 @@ public struct BEIRDataset: Sendable {
         do {
             data = try Data(contentsOf: file)
         } catch {
-            throw VecDBError("\(file.path): cannot be read: \(error.localizedDescription)")
+            throw VecDBError.invalidInput(InputLocation(file.path), "cannot be read: \(error.localizedDescription)")
         }
         var lines = [UInt8](data).split(separator: 0x0A, omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
@@ -149,29 +150,29 @@ public struct BEIRDataset: Sendable {
     }
 
     /// `_id`: a non-empty string, or a number (some BEIR exports write numeric ids unquoted).
-    private static func identifier(_ object: [String: Any], _ where_: String) throws -> String {
+    private static func identifier(_ object: [String: Any], _ where_: InputLocation) throws -> String {
         switch object["_id"] {
         case nil:
-            throw VecDBError("\(where_): field \"_id\" is missing")
+            throw VecDBError.invalidInput(where_, "field \"_id\" is missing")
         case let string as String where !string.isEmpty:
             return string
         // JSON true/false arrive as NSNumber too, with Objective-C type "c".
         case let number as NSNumber where String(cString: number.objCType) != "c":
             return number.stringValue
         default:
-            throw VecDBError("\(where_): field \"_id\" must be a non-empty string or a number")
+            throw VecDBError.invalidInput(where_, "field \"_id\" must be a non-empty string or a number")
         }
     }
 
-    static func string(_ object: [String: Any], _ field: String, _ where_: String, required: Bool) throws -> String? {
+    public static func string(_ object: [String: Any], _ field: String, _ where_: InputLocation, required: Bool) throws -> String? {
         switch object[field] {
         case nil, is NSNull:
-            if required { throw VecDBError("\(where_): field \"\(field)\" is missing") }
+            if required { throw VecDBError.invalidInput(where_, "field \"\(field)\" is missing") }
             return nil
         case let string as String:
             return string
         default:
-            throw VecDBError("\(where_): field \"\(field)\" must be a string")
+            throw VecDBError.invalidInput(where_, "field \"\(field)\" must be a string")
         }
     }
 }

@@ -4,7 +4,7 @@ import Index
 ///
 /// Stored as JSON under its name in the `collections` database. Two ingests may add to the same collection only
 /// when they embed identically, so the model's weights hash and settings are part of it.
-public struct Collection: Codable, Sendable, Equatable {
+public struct VectorCollection: Codable, Sendable, Equatable {
     /// Number used in `vectors` keys.
     public var id: UInt32
     /// The name queries use (`--collection`), by default the model's name.

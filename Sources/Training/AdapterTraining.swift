@@ -1,6 +1,8 @@
 import BLAS
 import Embedder
 import Foundation
+import Models
+import VecDB
 
 /// Where `trainAdapter` is, for progress display.
 public enum AdapterTrainingProgress: Sendable {
@@ -26,10 +28,10 @@ extension VectorDatabase {
         progress: (AdapterTrainingProgress) -> Void = { _ in }
     ) throws -> StoredAdapter {
         try Self.checkAdapterName(name)
-        guard base.spaces.count == 1 else { throw VecDBError("an adapter reads one vector space: give one --pooling and one --prompt") }
-        guard base.adapter == nil else { throw VecDBError("'\(base.reference.given)' is an adapter already; train on its base model") }
+        guard base.spaces.count == 1 else { throw VecDBError.invalidArgument("an adapter reads one vector space; \(base.spaces.count) were given") }
+        guard base.adapter == nil else { throw VecDBError.invalidArgument("'\(base.reference.given)' is an adapter already; train on its base model") }
         let space = base.spaces[0]
-        guard name != space.collection else { throw VecDBError("the adapter needs a name other than its base collection '\(name)'") }
+        guard name != space.collection else { throw VecDBError.invalidArgument("the adapter needs a name other than its base collection '\(name)'") }
 
         let embeddingStarted = Date()
         let documentVectors: [[Float]]
@@ -42,14 +44,14 @@ extension VectorDatabase {
             }
             let ids = try data.documents.map { document -> UInt64 in
                 guard let id = try documentID(externalID: document.externalID!) else {
-                    throw VecDBError("document '\(document.externalID!)' vanished during training; another writer deleted it")
+                    throw VecDBError.conflict("document '\(document.externalID!)' vanished during training; another writer deleted it")
                 }
                 return id
             }
             documentIDs = ids
-            let stored = try vectors(collection: space.collection, documentIDs: ids)
+            let stored = try read { try $0.vectors(collection: space.collection, documentIDs: ids) }
             documentVectors = try ids.map { id in
-                guard let vector = stored[id] else { throw VecDBError("document \(id) has no vector in '\(space.collection)'") }
+                guard let vector = stored[id] else { throw VecDBError.conflict("document \(id) has no vector in '\(space.collection)'") }
                 return vector
             }
         } else {
@@ -89,7 +91,7 @@ extension VectorDatabase {
                 validationQueries: result.validationQueries),
             history: result.history, bestEpoch: result.bestEpoch, embeddingSeconds: embeddingSeconds,
             trainingSeconds: trainingSeconds, created: ISO8601DateFormatter().string(from: Date()))
-        try saveAdapter(record, weights: result.adapter)
+        try write { try $0.putAdapter(record, weights: result.adapter) }
         try fillAdapterSpace(name) { done, total in progress(.filling(done: done, total: total)) }
         return record
     }
@@ -98,8 +100,8 @@ extension VectorDatabase {
     static func checkAdapterName(_ name: String) throws {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+".unicodeScalars)
         guard !name.isEmpty, name.unicodeScalars.allSatisfy(allowed.contains) else {
-            throw VecDBError("adapter name '\(name)' may use only letters, digits and - _ . +")
+            throw VecDBError.invalidArgument("adapter name '\(name)' may use only letters, digits and - _ . +")
         }
-        guard ModelCatalog.spec(named: name) == nil else { throw VecDBError("'\(name)' is a model's name; choose another --name") }
+        guard ModelCatalog.spec(named: name) == nil else { throw VecDBError.alreadyExists(.collection(name)) }
     }
 }

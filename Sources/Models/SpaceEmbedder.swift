@@ -1,16 +1,7 @@
 import BLAS
 import Embedder
 import Foundation
-
-/// One vector space of a model: the collection its vectors go to and how they are made.
-public struct VectorSpace: Sendable, Equatable {
-    /// Collection name, e.g. `minilm`, `smollm2`, `smollm2:logits:chat-gen`.
-    public var collection: String
-    public var pooling: String
-    public var prompt: String
-    public var maxTokens: Int
-    public var dimensions: Int
-}
+import VecDB
 
 /// How a model's text becomes vectors: which poolings and prompts, and at most how many tokens.
 public struct EmbeddingOptions: Sendable, Equatable {
@@ -34,12 +25,14 @@ public struct EmbeddingOptions: Sendable, Equatable {
     static let llamaDefaultMaxTokens = 512
 }
 
-/// A loaded model and the vector spaces it fills: all of them from one forward pass per batch.
-public final class SpaceEmbedder {
+/// A loaded model and the vector spaces it fills: all of them from one forward pass per batch. Made by
+/// `ModelResolver`, which knows every form a model can be named in.
+public final class SpaceEmbedder: SpaceEmbedding {
     public let reference: ModelReference
     public let spaces: [VectorSpace]
     /// The adapter this embedder applies, when it is an adapter's space.
     public let adapter: StoredAdapter?
+    public var adapterName: String? { adapter?.name }
     private let compute: ([String]) throws -> [[Embedding]]
     private let tokenizeText: (String) throws -> TokenizedText
 
@@ -53,29 +46,32 @@ public final class SpaceEmbedder {
         switch reference.kind {
         case .sentenceTransformer:
             guard options.poolings?.allSatisfy({ $0 == "mean" }) ?? true else {
-                throw VecDBError("\(reference.given) supports --pooling mean only")
+                throw ModelError.unsupportedSetting(model: reference.given, setting: .pooling, detail: "takes mean only")
             }
             guard options.prompts?.allSatisfy({ $0 == "raw" }) ?? true else {
-                throw VecDBError("\(reference.given) supports --prompt raw only")
+                throw ModelError.unsupportedSetting(model: reference.given, setting: .prompt, detail: "takes raw only")
             }
             let model = try SentenceTransformer(folder: reference.location)
             if let maxTokens = options.maxTokens, maxTokens != model.maxTokens {
-                throw VecDBError("\(reference.given) reads \(model.maxTokens) tokens as configured by its folder; --max-tokens cannot change it")
+                throw ModelError.unsupportedSetting(model: reference.given, setting: .maxTokens,
+                                                    detail: "is \(model.maxTokens) as configured by the model's folder")
             }
-            spaces = [VectorSpace(collection: base, pooling: "mean", prompt: "raw", maxTokens: model.maxTokens,
-                                  dimensions: model.dimensions)]
+            spaces = [VectorSpace(collection: base, model: reference.given, weightsSHA256: reference.weightsSHA256,
+                                  pooling: "mean", prompt: "raw", maxTokens: model.maxTokens, dimensions: model.dimensions)]
             compute = { [try model.embed($0)] }
             tokenizeText = { try model.tokenize($0) }
         case .gguf:
             let poolings = try (options.poolings ?? [EmbeddingOptions.llamaDefaultPooling.rawValue]).map { name in
                 guard let p = LlamaPooling(rawValue: name) else {
-                    throw VecDBError("unknown pooling '\(name)': use last, logits or mean")
+                    throw ModelError.unsupportedSetting(model: reference.given, setting: .pooling,
+                                                        detail: "'\(name)' is unknown: use last, logits or mean")
                 }
                 return p
             }
             let prompts = try (options.prompts ?? [SpaceEmbedder.promptName(EmbeddingOptions.llamaDefaultPrompt)]).map { name in
                 guard let p = SpaceEmbedder.prompt(named: name) else {
-                    throw VecDBError("unknown prompt '\(name)': use raw, chat or chat-gen")
+                    throw ModelError.unsupportedSetting(model: reference.given, setting: .prompt,
+                                                        detail: "'\(name)' is unknown: use raw, chat or chat-gen")
                 }
                 return p
             }
@@ -93,7 +89,8 @@ public final class SpaceEmbedder {
                         if maxTokens != EmbeddingOptions.llamaDefaultMaxTokens { name += ":\(maxTokens)" }
                     }
                     planned.append(VectorSpace(
-                        collection: name, pooling: pooling.rawValue, prompt: SpaceEmbedder.promptName(prompt),
+                        collection: name, model: reference.given, weightsSHA256: reference.weightsSHA256,
+                        pooling: pooling.rawValue, prompt: SpaceEmbedder.promptName(prompt),
                         maxTokens: maxTokens,
                         dimensions: pooling == .logits ? model.model.config.vocabSize : model.model.config.hidden))
                 }
@@ -116,11 +113,11 @@ public final class SpaceEmbedder {
 
     /// An adapter's space: the base model embeds as it did for the adapter's base collection, then the adapter maps
     /// each vector. The base model must be the one the adapter was trained on (same weights hash).
-    public init(adapter record: StoredAdapter, weights: ProjectionAdapter, store: ModelStore = .fromEnvironment()) throws {
+    public init(adapter record: StoredAdapter, weights: ProjectionAdapter, store: ModelStore) throws {
         let baseReference = try ModelReference(record.base.model, store: store)
         guard baseReference.weightsSHA256 == record.base.weightsSHA256 else {
-            throw VecDBError("adapter '\(record.name)' was trained on \(record.base.model) with weights sha256 "
-                + "\(record.base.weightsSHA256.prefix(12))…, but that model now has \(baseReference.weightsSHA256.prefix(12))…")
+            throw ModelError.baseModelChanged(adapter: record.name, model: record.base.model,
+                                              trained: record.base.weightsSHA256, now: baseReference.weightsSHA256)
         }
         let base = try SpaceEmbedder(baseReference, options: EmbeddingOptions(
             poolings: [record.base.pooling], prompts: [record.base.prompt], maxTokens: record.base.maxTokens))
@@ -130,7 +127,8 @@ public final class SpaceEmbedder {
         reference.weightsSHA256 = StoredAdapter.weightsSHA256(base: record.base, adapter: weights)
         self.reference = reference
         adapter = record
-        spaces = [VectorSpace(collection: record.name, pooling: record.base.pooling, prompt: record.base.prompt,
+        spaces = [VectorSpace(collection: record.name, model: record.name, weightsSHA256: reference.weightsSHA256,
+                              pooling: record.base.pooling, prompt: record.base.prompt,
                               maxTokens: record.base.maxTokens, dimensions: record.shape.output)]
         let blas = try BLAS.shared()
         compute = { texts in
@@ -139,27 +137,6 @@ public final class SpaceEmbedder {
             return [zip(frozen, adapted).map { Embedding(vector: $1, tokenCount: $0.tokenCount, truncated: $0.truncated) }]
         }
         tokenizeText = { try base.tokenize($0) }
-    }
-
-    /// The model or adapter called `name`: an adapter trained in `database` when it has one of that name, else a
-    /// catalogue model or a path. `options` and `collection` apply to models; an adapter's space is fixed by training.
-    public static func named(_ name: String, options: EmbeddingOptions = EmbeddingOptions(), collection: String? = nil,
-                             database: VectorDatabase?) throws -> SpaceEmbedder {
-        if let database, let adapted = try adapter(named: name, options: options, collection: collection, database: database) {
-            return adapted
-        }
-        return try SpaceEmbedder(try ModelReference(name), options: options, collection: collection)
-    }
-
-    /// The adapter called `name` trained in `database`, or nil when it has none of that name. Refuses `options` or a
-    /// `collection`: an adapter's space was fixed when it was trained.
-    public static func adapter(named name: String, options: EmbeddingOptions = EmbeddingOptions(), collection: String? = nil,
-                               database: VectorDatabase) throws -> SpaceEmbedder? {
-        guard let (record, weights) = try database.adapter(named: name) else { return nil }
-        guard options == EmbeddingOptions(), collection == nil else {
-            throw VecDBError("'\(name)' is an adapter: its pooling, prompt, token limit and collection were fixed when it was trained")
-        }
-        return try SpaceEmbedder(adapter: record, weights: weights)
     }
 
     /// Vectors of `texts` in every space: `result[space][text]`.

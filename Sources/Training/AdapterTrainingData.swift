@@ -1,4 +1,6 @@
 import Foundation
+import Evaluation
+import VecDB
 
 /// What `vecdb train` learns from: queries, candidate documents and which documents answer which query.
 public struct AdapterTrainingData: Sendable {
@@ -39,7 +41,7 @@ public struct AdapterTrainingData: Sendable {
     /// A JSONL file of `{"query": "…", "positive": "…"}` lines. A query repeated with other positives has them all as
     /// relevant; identical texts are one query or one document.
     public init(pairsFile url: URL) throws {
-        guard FileManager.default.fileExists(atPath: url.path) else { throw VecDBError("\(url.path): no such file") }
+        guard FileManager.default.fileExists(atPath: url.path) else { throw VecDBError.invalidInput(InputLocation(url.path), "no such file") }
         source = "pairs \(url.path)"
         var queryIndex: [[UInt8]: Int] = [:]
         var documentIndex: [[UInt8]: Int] = [:]
@@ -49,7 +51,7 @@ public struct AdapterTrainingData: Sendable {
             let positive = try BEIRDataset.string(object, "positive", where_, required: true)!
             for (field, text) in [("query", query), ("positive", positive)]
             where text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
-                throw VecDBError("\(where_): field \"\(field)\" is empty")
+                throw VecDBError.invalidInput(where_, "field \"\(field)\" is empty")
             }
             // Byte-exact identity: String == would merge canonically equivalent texts the tokenizer sees differently.
             let q = queryIndex[Array(query.utf8)] ?? {
@@ -65,8 +67,8 @@ public struct AdapterTrainingData: Sendable {
             }()
             if !relevant[q].contains(d) { relevant[q].append(d) }
         }
-        guard !queries.isEmpty else { throw VecDBError("\(url.path): no pairs") }
-        guard documents.count >= 2 else { throw VecDBError("\(url.path): needs at least two different positives, to have negatives") }
+        guard !queries.isEmpty else { throw VecDBError.invalidInput(InputLocation(url.path), "no pairs") }
+        guard documents.count >= 2 else { throw VecDBError.invalidInput(InputLocation(url.path), "needs at least two different positives, to have negatives") }
         self.queries = queries
         self.documents = documents
         self.relevant = relevant.map { $0.sorted() }
