@@ -195,6 +195,11 @@ public final class VectorDatabase {
     /// The collection called `name`, or nil.
     public func collection(named name: String) throws -> VectorCollection? { try read { $0.collection(named: name) } }
 
+    /// The stored vectors of `documentIDs` in collection `name` (`Snapshot.vectors`).
+    public func vectors(collection name: String, documentIDs: [UInt64]) throws -> [UInt64: [Float]] {
+        try read { try $0.vectors(collection: name, documentIDs: documentIDs) }
+    }
+
     /// Deletes documents with their vectors in every collection, in one batch. Returns the ids that existed; with
     /// `requireAll`, an unknown id throws and nothing is deleted.
     @discardableResult

@@ -1,6 +1,9 @@
 import Embedder
 import Foundation
 import VecDB
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// `trainAdapter` end to end with the real minilm on the committed SciFact subset: the adapter becomes a model space
@@ -47,7 +50,7 @@ final class AdapterTests: XCTestCase {
 
         // A document's stored adapted vector (projected from its stored frozen one) equals what the adapter's
         // embedder computes from its text at query time.
-        let adapted = try SpaceEmbedder.named("minilm+sci", database: database)
+        let adapted = try embedder("minilm+sci", database: database)
         XCTAssertEqual(adapted.spaces.map(\.collection), ["minilm+sci"])
         let documentText = data.documents[3].text
         let id = try XCTUnwrap(try database.documentID(externalID: data.documents[3].externalID!))
@@ -77,7 +80,7 @@ final class AdapterTests: XCTestCase {
         XCTAssertEqual(try database.adapters().map(\.name), ["minilm+sci"])
         XCTAssertEqual(try database.check(), [])
         let replaced = try XCTUnwrap(try database.vectors(collection: "minilm+sci", documentIDs: [id])[id])
-        let recomputed = try SpaceEmbedder.named("minilm+sci", database: database).embed([documentText])[0][0].vector
+        let recomputed = try embedder("minilm+sci", database: database).embed([documentText])[0][0].vector
         XCTAssertGreaterThan(cosine(replaced, recomputed), 0.99999)
     }
 
@@ -89,7 +92,7 @@ final class AdapterTests: XCTestCase {
         _ = try database.ingest(from: reader(self, "Graphics processing units accelerate matrix products.\n"), embedder: base)
         XCTAssertEqual(try database.collections().first { $0.name == "minilm+sci" }?.count, 40)
         // ...is mapped into the adapter's space by the next ingest through the adapter, from its stored vector.
-        let adapted = try SpaceEmbedder.named("minilm+sci", database: database)
+        let adapted = try embedder("minilm+sci", database: database)
         let summary = try database.ingest(from: reader(self, "Graphics processing units accelerate matrix products.\n"), embedder: adapted)
         XCTAssertEqual(summary.embedded, 1)
         XCTAssertEqual(summary.alreadyPresent, 1)

@@ -1,5 +1,9 @@
 import Foundation
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// PairComparison by hand, on the seed article's published figures, and on minilm with the seed's pairs.

@@ -1,6 +1,10 @@
 import Foundation
 import LMDB
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 final class DatabaseTests: XCTestCase {

@@ -1,5 +1,9 @@
 import Foundation
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// BEIRDataset: BEIR's text convention, and one-line errors naming file:line and field for every bad input.

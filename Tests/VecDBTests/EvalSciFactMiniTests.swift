@@ -1,5 +1,9 @@
 import Foundation
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// `RetrievalEvaluation` end to end on the committed 40-document SciFact subset with the real minilm model: the

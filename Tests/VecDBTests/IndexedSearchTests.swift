@@ -2,6 +2,10 @@ import Foundation
 import Index
 import TestSupport
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// The HNSW index inside the database: used above the size threshold, kept in step with inserts, replacements and
@@ -44,7 +48,7 @@ final class IndexedSearchTests: XCTestCase {
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
         try db.createRawCollection(name: "raw", dimensions: 48)
         var data = ClusteredData(seed: 42, clusters: 64, dimensions: 48)
-        let count = VectorDatabase.indexThreshold + 2_000
+        let count = Snapshot.indexThreshold + 2_000
         var ids: [UInt64] = []
         for batch in 0..<(count / 2_000) {
             let items = (0..<2_000).map { i in (id: "v\(batch * 2_000 + i)", text: "vector \(batch * 2_000 + i)", vector: data.next()) }
@@ -125,9 +129,9 @@ final class IndexedSearchTests: XCTestCase {
 
     func testLogitSizedVectorsAreSearchedExactly() throws {
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
-        try db.createRawCollection(name: "raw", dimensions: VectorDatabase.largestIndexedDimensions + 1)
+        try db.createRawCollection(name: "raw", dimensions: WriteBatch.largestIndexedDimensions + 1)
         XCTAssertNil(try db.collection(named: "raw")?.index)
-        var vector = [Float](repeating: 0, count: VectorDatabase.largestIndexedDimensions + 1)
+        var vector = [Float](repeating: 0, count: WriteBatch.largestIndexedDimensions + 1)
         vector[3] = 1
         try db.addVectors(collection: "raw", [(id: "a", text: "a", vector: vector)])
         XCTAssertEqual(try db.search(collection: "raw", query: vector, k: 1).mode, .exact)

@@ -1,5 +1,9 @@
 import Foundation
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// SmolLM2 inside the database: several vector spaces from one ingest, each reproducing the reference tables.
@@ -7,7 +11,7 @@ final class LlamaSpacesTests: XCTestCase {
     func testOnePassFillsEverySpaceWithReferenceScores() throws {
         let reference: ModelReference
         do {
-            reference = try ModelReference("smollm2")
+            reference = try ModelReference("smollm2", store: .fromEnvironment())
         } catch {
             return XCTFail("\(error) — run `vecdb models pull smollm2` (or set VECDB_MODELS)")
         }

@@ -1,5 +1,9 @@
 import Foundation
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// IRMetrics against values worked out by hand, and against pytrec_eval on random runs (metrics_golden.json,

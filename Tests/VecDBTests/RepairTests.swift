@@ -1,6 +1,10 @@
 import Foundation
 import LMDB
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// Damage written straight into LMDB behind the database's back: `check` names each violation, `repair` fixes

@@ -1,5 +1,9 @@
 import Foundation
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// The inline SVG charts of the HTML reports.

@@ -1,4 +1,8 @@
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// Digests from FIPS 180-4's examples (NIST CSRC "SHA256.pdf", "SHA2_Additional.pdf").

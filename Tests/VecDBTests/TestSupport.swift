@@ -1,5 +1,9 @@
 import Foundation
 import VecDB
+import Embedder
+import Evaluation
+import Models
+import Training
 import XCTest
 
 /// The installed all-MiniLM-L6-v2 (`$VECDB_MODELS`, else the user cache), loaded once; XCTest runs tests one at a
@@ -7,7 +11,7 @@ import XCTest
 /// CI pulls it first (scripts/test).
 enum TestModel {
     nonisolated(unsafe) static let minilm: Result<SpaceEmbedder, Error> = Result {
-        try SpaceEmbedder(try ModelReference("minilm"))
+        try testResolver.embedder("minilm", in: nil)
     }
 
     static func load() throws -> SpaceEmbedder {
@@ -18,6 +22,14 @@ enum TestModel {
             throw error
         }
     }
+}
+
+/// Models from the cache the environment names, as the CLI resolves them.
+let testResolver = ModelResolver(store: .fromEnvironment())
+
+/// The embedder of the model or adapter `name`, adapters looked up in `database`.
+func embedder(_ name: String, database: VectorDatabase) throws -> SpaceEmbedder {
+    try database.read { try testResolver.embedder(name, in: $0) }
 }
 
 /// A fresh database folder, removed after the test.
@@ -39,7 +51,7 @@ func reader(_ test: XCTestCase, _ text: String, name: String = "input.txt") thro
 
 func fixture(_ name: String) throws -> Data {
     guard let url = Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil) else {
-        throw VecDBError("fixture \(name) missing")
+        throw VecDBError.invalidInput(InputLocation("Fixtures/\(name)"), "missing from the test bundle")
     }
     return try Data(contentsOf: url)
 }

@@ -40,3 +40,10 @@ struct ChildProcess {
                        stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 }
+
+/// A trial whose database is not in a state the scenario allows: the line the matrix reports.
+struct MatrixFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
+}

@@ -16,11 +16,11 @@ struct StoredState: Equatable, CustomStringConvertible {
             if let document = try db.document(id: id) { state.documents[id] = document.text }
         }
         if try db.documentCount() != state.documents.count {
-            throw VecDBError("\(try db.documentCount()) documents, \(state.documents.count) of them with an id below \(ids)")
+            throw MatrixFailure("\(try db.documentCount()) documents, \(state.documents.count) of them with an id below \(ids)")
         }
         var stored: [String: [UInt64: [Float]]] = [:]
         for collection in try db.collections() {
-            let found = try db.vectors(collection: collection.name, documentIDs: Array(0..<ids))
+            let found = try db.read { try $0.vectors(collection: collection.name, documentIDs: Array(0..<ids)) }
             if !found.isEmpty { state.vectors[collection.name] = Set(found.keys) }
             stored[collection.name] = found
             if let index = collection.index { state.indexM[collection.name] = index.M }

@@ -49,7 +49,7 @@ public final class CrashMatrix {
         try? FileManager.default.removeItem(atPath: base)
         for command in scenario.setup {
             let outcome = try ChildProcess.run(vecdb, command.arguments + ["--db", base])
-            guard outcome.status == 0 else { throw VecDBError("\(scenario.name) setup failed: \(outcome.stderr)") }
+            guard outcome.status == 0 else { throw MatrixFailure("\(scenario.name) setup failed: \(outcome.stderr)") }
         }
         // Uninterrupted runs: the median of the last three sets the kill window, and one more every ten trials keeps
         // it current on a machine whose load changes; the first run's vectors are the reference.
@@ -61,7 +61,7 @@ public final class CrashMatrix {
             let complete = try runCommands(scenario, base: base, into: reference, deadline: .distantFuture)
             durations.append(Date().timeIntervalSince(started))
             guard complete.units == scenario.states.count - 1, complete.failure == nil else {
-                throw VecDBError("\(scenario.name): the uninterrupted run reported \(complete.units) of \(scenario.states.count - 1) units: "
+                throw MatrixFailure("\(scenario.name): the uninterrupted run reported \(complete.units) of \(scenario.states.count - 1) units: "
                     + (complete.failure ?? ""))
             }
             result.uninterruptedSeconds = durations.suffix(3).sorted()[durations.suffix(3).count / 2]
@@ -130,25 +130,25 @@ public final class CrashMatrix {
         // reported and nothing expected.
         guard let check, !check.stderr.contains("no vecdb database at") else {
             guard reported == 0, scenario.states[0] == StoredState() else {
-                throw VecDBError("no database, though \(reported) units were reported")
+                throw MatrixFailure("no database, though \(reported) units were reported")
             }
             return 0
         }
-        guard check.status == 0 else { throw VecDBError("vecdb check: \(check.stderr.trimmingCharacters(in: .newlines))") }
+        guard check.status == 0 else { throw MatrixFailure("vecdb check: \(check.stderr.trimmingCharacters(in: .newlines))") }
         let database = try VectorDatabase(path: db, create: false, readOnly: true)
         let (state, vectors) = try StoredState.read(database, ids: scenario.idBound)
         guard let matched = scenario.states.indices.first(where: { $0 >= reported && scenario.states[$0] == state }) else {
             let earlier = scenario.states.indices.first { scenario.states[$0] == state }
-            throw VecDBError("the database (\(state)) is " + (earlier.map { "state \($0), before the \(reported) reported units" }
+            throw MatrixFailure("the database (\(state)) is " + (earlier.map { "state \($0), before the \(reported) reported units" }
                 ?? "no committed state: a partial unit"))
         }
         for (collection, byID) in vectors {
             for (id, vector) in byID {
                 guard let expected = reference[collection]?[id], expected.count == vector.count else {
-                    throw VecDBError("'\(collection)' document \(id): no reference vector of that length")
+                    throw MatrixFailure("'\(collection)' document \(id): no reference vector of that length")
                 }
                 let dot = zip(expected, vector).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-                guard dot > 0.9999 else { throw VecDBError("'\(collection)' document \(id): vector differs (cosine \(dot))") }
+                guard dot > 0.9999 else { throw MatrixFailure("'\(collection)' document \(id): vector differs (cosine \(dot))") }
             }
         }
         return matched
