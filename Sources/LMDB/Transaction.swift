@@ -71,7 +71,7 @@ public final class Transaction {
     /// holding one vector. So this first tries `MDB_APPEND`, which starts a new page for a key after the last one
     /// and leaves the full page full; LMDB refuses it (`MDB_KEYEXIST`) for any other key, which then takes the
     /// ordinary path.
-    public func put(_ db: Database, key: [UInt8], bytesOf value: [Float]) throws(LMDBError) {
+    public func putAppendingWhenLast(_ db: Database, key: [UInt8], floats value: [Float]) throws(LMDBError) {
         var rc = value.withUnsafeBytes { putRaw(db, key: key, value: $0, flags: UInt32(MDB_APPEND)) }
         if rc == MDB_KEYEXIST { rc = value.withUnsafeBytes { putRaw(db, key: key, value: $0) } }
         try LMDBError.check(rc, "mdb_put \(db.name)")

@@ -81,9 +81,7 @@ extension VectorDatabase {
 
         let record = StoredAdapter(
             name: name,
-            base: StoredAdapter.BaseSpace(
-                model: base.reference.given, weightsSHA256: base.reference.weightsSHA256, collection: space.collection,
-                pooling: space.pooling, prompt: space.prompt, maxTokens: space.maxTokens, dimensions: space.dimensions),
+            base: space,
             shape: result.adapter.shape, options: options,
             data: StoredAdapter.TrainingData(
                 source: data.source, sha256: data.sha256, queries: data.queries.count, pairs: data.pairCount,

@@ -39,7 +39,7 @@ public struct BatchCommit: Sendable {
 
 /// One vector space of a model: the collection its vectors go to and how they are made. Two ingests may add to one
 /// collection only when they describe the same space (`VectorCollection` records it).
-public struct VectorSpace: Sendable, Equatable {
+public struct VectorSpace: Codable, Sendable, Equatable {
     /// Collection name, e.g. `minilm`, `smollm2`, `smollm2:logits:chat-gen`.
     public var collection: String
     /// The model as given: a catalogue name, a path, or an adapter's name.

@@ -48,7 +48,7 @@ enum Layout {
         withUnsafeBytes(of: value.littleEndian) { Array($0) }
     }
 
-    /// The float32 values stored in `raw` by `Transaction.put(_:key:bytesOf:)` (native order: vecdb runs on
+    /// The float32 values stored in `raw` by `Transaction.putAppendingWhenLast(_:key:floats:)` (native order: vecdb runs on
     /// little-endian CPUs). Values in the map carry no alignment guarantee, so the bytes are copied, not rebound.
     static func floats(_ raw: UnsafeRawBufferPointer) -> [Float] {
         let count = raw.count / MemoryLayout<Float>.size

@@ -18,8 +18,8 @@ public enum VecDBError: Error, Equatable, Sendable, CustomStringConvertible {
     case noDatabase(path: String, interrupted: Bool = false)
     /// Something at `path` that vecdb cannot use as a database; `reason` says what it is.
     case notADatabase(path: String, reason: String)
-    /// The operating system refused access to the database at `path` for `operation` (reading or writing).
-    case permissionDenied(path: String, operation: String, reason: String)
+    /// The operating system refused access to the database at `path` (for `operation`: reading, writing…, when known).
+    case permissionDenied(path: String, operation: String?, reason: String)
     /// The database's layout version is newer than this build reads.
     case unsupportedFormat(path: String, version: UInt32, supported: UInt32)
     /// Opened read-only, the database lacks a table this version adds on its first writable open.
@@ -50,7 +50,7 @@ public enum VecDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notADatabase(let path, let reason):
             return "\(path) \(reason)"
         case .permissionDenied(let path, let operation, let reason):
-            return "cannot open database \(path) for \(operation): permission denied (\(reason))"
+            return "cannot open database \(path)\(operation.map { " for \($0)" } ?? ""): permission denied (\(reason))"
         case .unsupportedFormat(let path, let version, let supported):
             return "\(path) has format version \(version); this vecdb reads up to \(supported)"
         case .needsUpgrade(let path, let table):

@@ -8,13 +8,16 @@ import LMDB
 /// database holds exactly the committed batches. Every read is one `Snapshot` (`read { snapshot in … }`): one
 /// committed state, never blocking the writer. The one-line methods below (`search`, `document(id:)`, …) each read one
 /// snapshot of their own; use `read` when several reads must agree.
-public final class VectorDatabase {
+///
+/// A `VectorDatabase` may be shared by threads: LMDB's environment is (read transactions are not tied to a thread,
+/// writers take turns on its lock), and the caches and the list of secondary indexes are behind locks.
+public final class VectorDatabase: @unchecked Sendable {
     /// The database folder.
     public let path: String
     let environment: Environment
     let tables: Tables
     let catalogueCache = CatalogueCache()
-    private var documentIndexes: [DocumentIndex] = []
+    private let registry = DocumentIndexRegistry()
     /// Index search state reused by every search (see `SearchScratchPool`).
     let searchScratches = SearchScratchPool()
 
@@ -36,7 +39,7 @@ public final class VectorDatabase {
             }
             // A private folder of another user: without this, its data.mdb would look absent.
             guard access(path, R_OK | X_OK) == 0 else {
-                throw VecDBError.permissionDenied(path: path, operation: "reading",
+                throw VecDBError.permissionDenied(path: path, operation: nil,
                                                   reason: "the folder belongs to another user or is not readable")
             }
             let hasData = fm.fileExists(atPath: path + "/data.mdb")
@@ -156,10 +159,11 @@ public final class VectorDatabase {
 
     /// Runs `body` in one write batch and commits it when `body` returns; if `body` or the commit throws, nothing of
     /// it is written. Writers of this and other processes take turns (LMDB's writer lock); readers go on meanwhile.
+    @discardableResult
     public func write<R>(_ body: (WriteBatch) throws -> R) throws -> R {
         do {
             return try environment.write { txn in
-                let batch = try WriteBatch(database: self, transaction: txn, documentIndexes: documentIndexes)
+                let batch = try WriteBatch(database: self, transaction: txn, documentIndexes: registry.all)
                 defer { batch.close() }
                 let result = try body(batch)
                 try batch.finish()
@@ -175,7 +179,7 @@ public final class VectorDatabase {
 
     /// Keeps `index` exact from now on: every later write batch tells it of the documents it stores and deletes.
     public func register(_ index: DocumentIndex) {
-        documentIndexes.append(index)
+        registry.add(index)
     }
 
     // MARK: One read each
@@ -221,4 +225,14 @@ public final class VectorDatabase {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")
         return (used, (attributes?[.size] as? NSNumber)?.intValue ?? 0)
     }
+}
+
+/// The secondary indexes of a database, registered from any thread.
+private final class DocumentIndexRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var indexes: [DocumentIndex] = []
+
+    var all: [DocumentIndex] { lock.withLock { indexes } }
+
+    func add(_ index: DocumentIndex) { lock.withLock { indexes.append(index) } }
 }

@@ -79,7 +79,7 @@ public final class WriteBatch: Snapshot {
             throw VecDBError.invalidArgument("a vector of \(vector.count) dimensions for '\(name)', which has \(collection.dimensions)")
         }
         if try hasVector(collection: collection, document: id) { _ = try removeVector(collection: name, document: id) }
-        try txn.put(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id), bytesOf: vector)
+        try txn.putAppendingWhenLast(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id), floats: vector)
         catalogue.update(name) { $0.count += 1 }
         indexUpdates.inserted(id, vector: vector, into: collection)
     }

@@ -6,8 +6,8 @@ struct BackupCommand: ParsableCommand {
         commandName: "backup",
         abstract: "Copy the database to a new folder, consistently, while it stays in use.",
         discussion: """
-            The copy is one committed snapshot (LMDB's mdb_env_copy2): ingests may go on meanwhile. With --compact \\
-            free pages are left out, which is how the file shrinks after deletes — LMDB files never shrink on their \\
+            The copy is one committed snapshot (LMDB's mdb_env_copy2): ingests may go on meanwhile. With --compact \
+            free pages are left out, which is how the file shrinks after deletes — LMDB files never shrink on their \
             own. The copy is a database folder: use it with --db, or move it in place of the original.
 
             Examples:

@@ -14,8 +14,8 @@ struct IndexCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rebuild a collection's HNSW index from its stored vectors.",
             discussion: """
-                Builds a new graph with the given parameters in one transaction (queries keep using the old one \\
-                until it commits) and stores the parameters with the collection (`vecdb info` shows them). Also \\
+                Builds a new graph with the given parameters in one transaction (queries keep using the old one \
+                until it commits) and stores the parameters with the collection (`vecdb info` shows them). Also \
                 the way to drop the tombstones that deletes leave behind.
 
                 Examples:

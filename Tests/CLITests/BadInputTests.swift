@@ -142,7 +142,7 @@ final class BadInputTests: XCTestCase {
         try Data(repeating: 0x42, count: 8192).write(to: garbage.appendingPathComponent("data.mdb"))
         let opened = try cli.run(["info", "--db", garbage.path])
         XCTAssertNotEqual(opened.status, 0)
-        XCTAssertTrue(opened.stderr.contains("data.mdb is not a vecdb (LMDB) database"), opened.stderr)
+        XCTAssertTrue(opened.stderr.contains("--db \(garbage.path) holds a data.mdb that is not a vecdb (LMDB) database"), opened.stderr)
     }
 
     func testInvalidUTF8OnStdinSaysWhatIsCommitted() throws {

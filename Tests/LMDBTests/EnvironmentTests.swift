@@ -25,7 +25,7 @@ final class EnvironmentTests: XCTestCase {
         let (env, db) = try open()
         try env.write { txn in
             try txn.put(db, key: [1], value: [10, 11])
-            try txn.put(db, key: [2], bytesOf: [1.5, -2])
+            try txn.putAppendingWhenLast(db, key: [2], floats: [1.5, -2])
         }
         try env.read { txn in
             XCTAssertEqual(try txn.value(db, for: [1]), [10, 11])
@@ -45,13 +45,13 @@ final class EnvironmentTests: XCTestCase {
         func vector(_ i: Int) -> [Float] { (0..<384).map { Float(i) + Float($0) / 1000 } }
         func key(_ i: Int) -> [UInt8] { [UInt8(i >> 8), UInt8(i & 255)] }
         try env.write { txn in
-            for i in stride(from: 0, to: 400, by: 2) { try txn.put(db, key: key(i), bytesOf: vector(i)) }
+            for i in stride(from: 0, to: 400, by: 2) { try txn.putAppendingWhenLast(db, key: key(i), floats: vector(i)) }
         }
         try env.read { txn in XCTAssertLessThanOrEqual(try txn.pageCount(db), 100 + 3) }
         try env.write { txn in
-            for i in stride(from: 1, to: 400, by: 2).reversed() { try txn.put(db, key: key(i), bytesOf: vector(i)) }
-            try txn.put(db, key: key(399), bytesOf: vector(-1))
-            try txn.put(db, key: key(10), bytesOf: vector(-2))
+            for i in stride(from: 1, to: 400, by: 2).reversed() { try txn.putAppendingWhenLast(db, key: key(i), floats: vector(i)) }
+            try txn.putAppendingWhenLast(db, key: key(399), floats: vector(-1))
+            try txn.putAppendingWhenLast(db, key: key(10), floats: vector(-2))
         }
         try env.read { txn in
             XCTAssertEqual(try txn.count(db), 400)

@@ -133,7 +133,8 @@ final class DatabaseTests: XCTestCase {
             _ = try env.openDatabase("documents", create: true)
         }
         XCTAssertThrowsError(try VectorDatabase(path: path, create: false, readOnly: true)) { error in
-            XCTAssertEqual("\(error)", "no vecdb database at \(path) (its creation was interrupted); ingest a file first")
+            XCTAssertEqual(error as? VecDBError, .noDatabase(path: path, interrupted: true))
+            XCTAssertEqual("\(error)", "no vecdb database at \(path) (its creation was interrupted)")
         }
         let db = try VectorDatabase(path: path, create: true)
         XCTAssertEqual(try db.check(), [])
@@ -145,7 +146,8 @@ final class DatabaseTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data("hello".utf8).write(to: URL(fileURLWithPath: folder + "/notes.txt"))
         XCTAssertThrowsError(try VectorDatabase(path: folder, create: true)) { error in
-            XCTAssertEqual("\(error)", "--db \(folder) is a folder that is not a vecdb database (it has no data.mdb)")
+            XCTAssertEqual(error as? VecDBError,
+                           .notADatabase(path: folder, reason: "is a folder that is not a vecdb database (it has no data.mdb)"))
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["notes.txt"])
         XCTAssertThrowsError(try VectorDatabase(path: folder + "/absent", create: false)) { error in

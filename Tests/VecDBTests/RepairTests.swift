@@ -153,7 +153,7 @@ final class RepairTests: XCTestCase {
             let doubled = try XCTUnwrap(try txn.value(vectors, for: key)).withUnsafeBytes { raw in
                 (0..<raw.count / 4).map { 2 * raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
             }
-            try txn.put(vectors, key: key, bytesOf: doubled)
+            try txn.putAppendingWhenLast(vectors, key: key, floats: doubled)
         }
         let db = try VectorDatabase(path: path, create: false)
         let problems = try db.check()

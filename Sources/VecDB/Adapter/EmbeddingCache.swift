@@ -32,7 +32,7 @@ extension VectorDatabase {
             let embedded = try embedder.embed(positions.map { texts[$0] })[0]
             try write { batch in
                 for (index, embedding) in zip(positions, embedded) {
-                    try batch.txn.put(tables.embeddingCache, key: keys[index], bytesOf: embedding.vector)
+                    try batch.txn.putAppendingWhenLast(tables.embeddingCache, key: keys[index], floats: embedding.vector)
                     vectors[index] = embedding.vector
                 }
             }

@@ -7,30 +7,6 @@ import Foundation
 /// Stored in the `adapters` table under its name (docs/FORMAT.md): u32 little-endian length of this record's JSON,
 /// the JSON, then μ and the parameters as float32 little-endian.
 public struct StoredAdapter: Codable, Sendable {
-    /// The frozen model and vector space the adapter reads.
-    public struct BaseSpace: Codable, Sendable, Equatable {
-        /// The model as given to `vecdb train` (a catalogue name or a path).
-        public var model: String
-        public var weightsSHA256: String
-        /// The collection holding the frozen vectors, e.g. `smollm2:mean:chat`.
-        public var collection: String
-        public var pooling: String
-        public var prompt: String
-        public var maxTokens: Int
-        public var dimensions: Int
-
-        public init(model: String, weightsSHA256: String, collection: String, pooling: String, prompt: String,
-                    maxTokens: Int, dimensions: Int) {
-            self.model = model
-            self.weightsSHA256 = weightsSHA256
-            self.collection = collection
-            self.pooling = pooling
-            self.prompt = prompt
-            self.maxTokens = maxTokens
-            self.dimensions = dimensions
-        }
-    }
-
     /// What the adapter was trained on.
     public struct TrainingData: Codable, Sendable, Equatable {
         /// `pairs FILE` or `dataset DIR (split)`.
@@ -59,7 +35,8 @@ public struct StoredAdapter: Codable, Sendable {
 
     /// The adapter's name, also its collection's, e.g. `smollm2+adapter`.
     public var name: String
-    public var base: BaseSpace
+    /// The frozen model and vector space the adapter reads (its `model` as given to `vecdb train`).
+    public var base: VectorSpace
     public var shape: AdapterShape
     public var options: ContrastiveTrainingOptions
     public var data: TrainingData
@@ -71,7 +48,7 @@ public struct StoredAdapter: Codable, Sendable {
     /// When it was trained (ISO 8601).
     public var created: String
 
-    public init(name: String, base: BaseSpace, shape: AdapterShape, options: ContrastiveTrainingOptions, data: TrainingData,
+    public init(name: String, base: VectorSpace, shape: AdapterShape, options: ContrastiveTrainingOptions, data: TrainingData,
                 history: [EpochReport], bestEpoch: Int, embeddingSeconds: Double, trainingSeconds: Double, created: String) {
         self.name = name
         self.base = base
@@ -87,7 +64,7 @@ public struct StoredAdapter: Codable, Sendable {
 
     /// Identifies these weights over this base, standing in for a model's weights hash on the adapter's collection:
     /// retraining under the same name gives another hash, so vectors from the old weights are never mixed in.
-    public static func weightsSHA256(base: BaseSpace, adapter: ProjectionAdapter) -> String {
+    public static func weightsSHA256(base: VectorSpace, adapter: ProjectionAdapter) -> String {
         var hasher = SHA256()
         hasher.update(Array(base.weightsSHA256.utf8))
         for values in [adapter.center, adapter.parameters] {
