@@ -131,6 +131,7 @@ extension Snapshot {
             problems += try indexViolations(collection, vectors: counted[collection.id, default: 0], rebuild: rebuild)
         }
         problems += try adapterProblems().map { Violation(message: $0, repair: nil) }
+        problems += try metadataViolations()
         return problems
     }
 

@@ -20,8 +20,10 @@ enum Layout {
     static let adaptersName = "adapters"
     /// Frozen-model vectors of texts that are not documents (training queries), keyed by sha256 of space and text.
     static let embeddingCacheName = "embedding_cache"
+    /// Postings of the documents' metadata fields (`MetadataKeys`), for filters.
+    static let metadataName = "metadata"
     static let allNames = [metaName, documentsName, keysName, collectionsName, vectorsName, hnswName, adaptersName,
-                           embeddingCacheName]
+                           embeddingCacheName, metadataName]
 
     static let formatKey = Array("format".utf8)
     static let nextDocumentKey = Array("next_document_id".utf8)
@@ -74,4 +76,6 @@ struct Tables {
     let hnsw: Database
     let adapters: Database
     let embeddingCache: Database
+    /// Absent only in a database that predates it, opened read-only (a writable open adds and fills it).
+    let metadata: Database?
 }

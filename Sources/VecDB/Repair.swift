@@ -13,6 +13,7 @@ enum Repair {
     case recount(collection: String, to: Int)
     case rebuildIndex(collection: String)
     case dropIndex(collection: UInt32)
+    case rebuildMetadata
 
     /// Repairs run step by step, one write transaction each, every step planned from a fresh check inside its own
     /// transaction: vectors first, so that counts and indexes are then computed over the vectors that stay.
@@ -25,7 +26,7 @@ enum Repair {
         case .deleteVector: return .vectors
         case .deleteKey, .putKey: return .keys
         case .setCounter, .recount: return .bookkeeping
-        case .rebuildIndex, .dropIndex: return .indexes
+        case .rebuildIndex, .dropIndex, .rebuildMetadata: return .indexes
         }
     }
 
@@ -38,6 +39,7 @@ enum Repair {
         case .recount(_, let count): return "count set to \(count)"
         case .rebuildIndex: return "index rebuilt from the stored vectors"
         case .dropIndex: return "index removed"
+        case .rebuildMetadata: return "metadata index rebuilt from the documents"
         }
     }
 }
@@ -93,6 +95,10 @@ extension WriteBatch {
             try rebuildIndex(collection: name, parameters: parameters)
         case .dropIndex(let id):
             try HNSWIndex.drop(table: tables.hnsw, collection: id, in: txn)
+        case .rebuildMetadata:
+            // Several violations may name it; one rebuild answers them all.
+            guard rebuilt.insert(Layout.metadataName).inserted, let table = tables.metadata else { return }
+            try MetadataIndex.fill(table, from: tables.documents, in: txn)
         }
     }
 }

@@ -36,6 +36,9 @@ public enum VecDBError: Error, Equatable, Sendable, CustomStringConvertible {
     case incompatibleSpace(collection: String, reason: String)
     /// Bad input data, at `location`.
     case invalidInput(InputLocation, String)
+    /// A metadata filter that does not parse or cannot be applied; `at` names the place (a character position, or a
+    /// path such as `$and[1].year.$gt`).
+    case invalidFilter(at: String, String)
     /// A call's argument that cannot be used (a vector of the wrong length or without direction, an empty name).
     case invalidArgument(String)
     /// Another writer changed what this operation depended on between its read and its write.
@@ -82,6 +85,8 @@ public enum VecDBError: Error, Equatable, Sendable, CustomStringConvertible {
             return "collection '\(collection)' \(reason)"
         case .invalidInput(let location, let reason):
             return "\(location): \(reason)"
+        case .invalidFilter(let place, let reason):
+            return "invalid filter at \(place): \(reason)"
         case .invalidArgument(let reason), .conflict(let reason):
             return reason
         case .afterCommits(let error, let lines):

@@ -81,6 +81,7 @@ public final class VectorDatabase: @unchecked Sendable {
             throw VecDBError.notADatabase(path: path, reason: "cannot be opened: \(error)")
         }
         tables = try VectorDatabase.openTables(environment, path: path, readOnly: readOnly)
+        if let metadata = tables.metadata { registry.add(MetadataIndex(table: metadata)) }
     }
 
     /// Opens the named databases, refusing a layout version this build does not know. A new environment gets all
@@ -111,10 +112,20 @@ public final class VectorDatabase: @unchecked Sendable {
                 }
                 return try environment.openDatabase(name, create: true)!
             }
-            return Tables(meta: meta, documents: try required(Layout.documentsName), keys: try required(Layout.keysName),
+            let documents = try required(Layout.documentsName)
+            var metadata = try open(Layout.metadataName)
+            if metadata == nil && !readOnly {
+                // Created and filled from the stored documents in one transaction: a table that exists is complete.
+                metadata = try environment.write { txn in
+                    let table = try txn.openDatabase(Layout.metadataName, create: true)!
+                    try MetadataIndex.fill(table, from: documents, in: txn)
+                    return table
+                }
+            }
+            return Tables(meta: meta, documents: documents, keys: try required(Layout.keysName),
                           collections: try required(Layout.collectionsName), vectors: try required(Layout.vectorsName),
                           hnsw: try added(Layout.hnswName), adapters: try added(Layout.adaptersName),
-                          embeddingCache: try added(Layout.embeddingCacheName))
+                          embeddingCache: try added(Layout.embeddingCacheName), metadata: metadata)
         }
         // No format stamp: a new environment, or one whose creation was cut short by an older vecdb, which created
         // the tables one transaction each and stamped last (so its meta is empty and nothing was written).
@@ -140,7 +151,7 @@ public final class VectorDatabase: @unchecked Sendable {
                 meta: try create(Layout.metaName), documents: try create(Layout.documentsName), keys: try create(Layout.keysName),
                 collections: try create(Layout.collectionsName), vectors: try create(Layout.vectorsName),
                 hnsw: try create(Layout.hnswName), adapters: try create(Layout.adaptersName),
-                embeddingCache: try create(Layout.embeddingCacheName))
+                embeddingCache: try create(Layout.embeddingCacheName), metadata: try create(Layout.metadataName))
             try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.formatVersion))
             return tables
         }

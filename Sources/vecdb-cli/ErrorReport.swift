@@ -87,7 +87,7 @@ enum ErrorReport {
     private static func exitStatus(for error: VecDBError) -> ExitStatus {
         switch error {
         case .noDatabase, .notFound: return .notFound
-        case .notADatabase, .unsupportedFormat, .corrupted, .invalidInput, .incompatibleSpace: return .dataError
+        case .notADatabase, .unsupportedFormat, .corrupted, .invalidInput, .invalidFilter, .incompatibleSpace: return .dataError
         case .invalidArgument, .alreadyExists: return .usage
         case .permissionDenied, .needsUpgrade: return .permissionDenied
         case .full, .writeFailed: return .ioError
