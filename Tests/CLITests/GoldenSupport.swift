@@ -343,7 +343,7 @@ enum JSONValue: Decodable, Equatable, CustomStringConvertible {
     var rankingEntry: (id: String, score: Double)? {
         guard case let .object(fields) = self, case let .number(id)? = fields["id"], case let .number(score)? = fields["score"]
         else { return nil }
-        return (String(id), score)
+        return (id == id.rounded() && abs(id) < 1e15 ? String(Int(id)) : String(id), score)
     }
 
     var description: String {
