@@ -54,7 +54,14 @@ enum Golden {
     /// naming its step.
     static func runAndCompare(_ steps: [Step], cli: CLI, scratch: URL, expected: URL) throws -> [String] {
         var problems: [String] = []
+        var seconds: [(String, Double)] = []
+        defer {
+            let slowest = seconds.sorted { $0.1 > $1.1 }.prefix(5).map { "\($0.0) \(String(format: "%.1f", $0.1)) s" }
+            print("golden: \(steps.count) steps, \(String(format: "%.1f", seconds.map(\.1).reduce(0, +))) s; slowest: \(slowest.joined(separator: ", "))")
+        }
         for step in steps {
+            let started = Date()
+            defer { seconds.append((step.name, Date().timeIntervalSince(started))) }
             let files = scratch.appendingPathComponent("files/\(step.name)")
             let arguments = step.arguments.map {
                 $0.replacingOccurrences(of: "{FILES}", with: files.path).replacingOccurrences(of: "{TMP}", with: scratch.path)
