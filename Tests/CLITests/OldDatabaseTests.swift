@@ -13,8 +13,9 @@ final class OldDatabaseTests: XCTestCase {
 
     func testOldDatabasesOpenAnswerAndTakeWrites() throws {
         let scratch = try temporaryFolder(self)
-        for name in ["answers.vecdb", "raw.vecdb"] {
-            try Golden.copy(fixture.appendingPathComponent(name), to: scratch.appendingPathComponent(name))
+        // Committed as answers/ and raw/ (.gitignore ignores *.vecdb folders).
+        for name in ["answers", "raw"] {
+            try Golden.copy(fixture.appendingPathComponent(name), to: scratch.appendingPathComponent(name + ".vecdb"))
         }
         try Golden.copy(fixture.appendingPathComponent("new.txt"), to: scratch.appendingPathComponent("new.txt"))
 

@@ -10,14 +10,14 @@
 # minilm and smollm2 from the catalogue (pinned by sha256). Do not remake it with a newer vecdb: its point is that
 # it was written by the old code.
 #
-# answers.vecdb, written by `vecdb`, in this order:
+# answers/ (a database folder, copied to answers.vecdb by the test), written by `vecdb`, in this order:
 #   ingest examples/answers.txt (minilm); ingest it with smollm2 (last token, chat template);
 #   ingest docs.jsonl --format jsonl (external ids, metadata, one line without id);
 #   delete --external doc-paris (leaves a deleted node in the HNSW indexes);
 #   train --model minilm --pairs qa.jsonl (in a temp folder of its own: the record keeps the pairs file's absolute path) --name qa+adapter --dim 32 --epochs 3 --batch 4 --seed 7
 #     (an adapter record and its weights), then ingest answers.txt --model qa+adapter;
 #   backup --compact (the committed copy: data.mdb only, without free pages).
-# raw.vecdb, written by `ann-bench build` (bench/ann/Sources/main.swift): a raw-vector collection "bench" of
+# raw/ (copied to raw.vecdb), written by `ann-bench build` (bench/ann/Sources/main.swift): a raw-vector collection "bench" of
 #   1,500 seeded 24-dimensional vectors (rows of vectors.f32, made below with Python's random, seed 12),
 #   external ids "0"…"1499", HNSW M 8, efConstruction 64, batches of 500; then backup --compact.
 # raw-queries.f32 (4 × 24 floats) and raw-expected.txt: ann-bench query's top hit (row, score) at ef 40 per query.
@@ -50,9 +50,9 @@ if ! $record_only; then
         --seed 7 --db "$db" 2>/dev/null)
     "$vecdb" ingest "$root/examples/answers.txt" --db "$db" --model qa+adapter --progress none
     "$vecdb" check --db "$db"
-    rm -rf "$here/answers.vecdb"
-    "$vecdb" backup "$here/answers.vecdb" --compact --db "$db"
-    rm -f "$here/answers.vecdb/lock.mdb"
+    rm -rf "$here/answers"
+    "$vecdb" backup "$here/answers" --compact --db "$db"
+    rm -f "$here/answers/lock.mdb"
 
     python3 - "$build" <<'PY'
 import random, struct, sys
@@ -67,23 +67,23 @@ with open(sys.argv[1] + "/raw-queries.f32", "wb") as f:
     for q in queries: f.write(struct.pack("<24f", *q))
 PY
     "$ann" build "$build/vectors.f32" 24 "$build/raw.vecdb" 8 64 500 | tail -n 1 >&2
-    rm -rf "$here/raw.vecdb"
-    "$vecdb" backup "$here/raw.vecdb" --compact --db "$build/raw.vecdb"
-    rm -f "$here/raw.vecdb/lock.mdb"
+    rm -rf "$here/raw"
+    "$vecdb" backup "$here/raw" --compact --db "$build/raw.vecdb"
+    rm -f "$here/raw/lock.mdb"
     cp "$build/raw-queries.f32" "$here/raw-queries.f32"
     : > "$here/raw-expected.txt"
     for i in 0 1 2 3; do
         python3 -c "import sys; d=open(sys.argv[1],'rb').read(); open(sys.argv[2],'wb').write(d[$i*96:($i+1)*96])" \
             "$here/raw-queries.f32" "$build/q$i.f32"
-        echo "$i $("$ann" query "$here/raw.vecdb" "$build/q$i.f32" 24)" >> "$here/raw-expected.txt"
+        echo "$i $("$ann" query "$here/raw" "$build/q$i.f32" 24)" >> "$here/raw-expected.txt"
     done
-    rm -f "$here/raw.vecdb/lock.mdb"
+    rm -f "$here/raw/lock.mdb"
 fi
 
 # Record the old binary's answers from copies of the committed databases.
 rm -rf "$scratch/answers.vecdb" "$scratch/raw.vecdb"
-cp -R "$here/answers.vecdb" "$scratch/answers.vecdb"
-cp -R "$here/raw.vecdb" "$scratch/raw.vecdb"
+cp -R "$here/answers" "$scratch/answers.vecdb"
+cp -R "$here/raw" "$scratch/raw.vecdb"
 cp "$here/new.txt" "$scratch/new.txt"
 out="$here/expected"
 rm -rf "$out"
@@ -100,4 +100,4 @@ while IFS=$'\t' read -r -a fields; do
     echo "$status" > "$out/$name.status"
     echo "$name: exit $status" >&2
 done < "$here/steps.tsv"
-du -sh "$here/answers.vecdb" "$here/raw.vecdb" >&2
+du -sh "$here/answers" "$here/raw" >&2
