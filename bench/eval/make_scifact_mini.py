@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes Tests/VecDBTests/Fixtures/eval/scifact-mini/: a 40-document, 10-query BEIR-format subset of SciFact.
 
-    python3 bench/eval/make_scifact_mini.py /work/shared/data/scifact [RUN]
+    python3 bench/eval/make_scifact_mini.py ../shared/data/scifact [RUN]
 
 The first 10 queries of qrels/test.tsv (file order) with all their judgements, every document judged for them,
 and distractors up to 40 documents. With RUN (a TREC run of the full corpus, e.g. minilm's from

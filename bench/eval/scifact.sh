@@ -2,13 +2,13 @@
 # Full SciFact test-split evaluation of minilm with exact search, measured with /usr/bin/time -v, then checked
 # against pytrec_eval over the same run (bench/eval/check_run.py) and the report rendered to a PNG.
 #
-#   bench/eval/scifact.sh [DATASET] [DB]      (defaults: /work/shared/data/scifact, /tmp/scifact-eval.vecdb)
+#   bench/eval/scifact.sh [DATASET] [DB]      (defaults: ../shared/data/scifact, /tmp/scifact-eval.vecdb)
 #
 # The first run embeds the 5,183 abstracts into DB (minutes on 2 cores); later runs reuse them and only embed
 # the 300 queries. Outputs go to bench/out/eval/ (git-ignored).
 set -eu
 cd "$(dirname "$0")/../.."
-DATASET=${1:-/work/shared/data/scifact}
+DATASET=${1:-../shared/data/scifact}
 DB=${2:-/tmp/scifact-eval.vecdb}
 OUT=bench/out/eval
 mkdir -p "$OUT"

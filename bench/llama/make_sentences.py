@@ -1,4 +1,4 @@
-"""Writes the 64 sentences of the reference SmolLM2 throughput run (/work/shared/reference/scripts/smollm_bench.py):
+"""Writes the 64 sentences of the reference SmolLM2 throughput run (../shared/reference/scripts/smollm_bench.py):
 20 words drawn (seed 1) from the minilm_bench.py vocabulary, plus a full stop; one per line."""
 import os
 import random

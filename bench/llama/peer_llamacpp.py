@@ -1,4 +1,4 @@
-"""llama.cpp (llama-cpp-python) on the same GGUF and texts, as /work/shared/reference/scripts/llamacpp_tput.py runs it:
+"""llama.cpp (llama-cpp-python) on the same GGUF and texts, as ../shared/reference/scripts/llamacpp_tput.py runs it:
 embedding mode, last-token pooling, n_batch 2048 / n_ubatch 512 so that many sequences share one decode (packed),
 THREADS threads. Texts in the chat template without generation prompt. embed() tokenises with special=False, so the
 template's control tokens are read as plain text (more tokens than the other engines see); tokens/s counts the

@@ -1,4 +1,4 @@
-"""transformers fp32 on the SmolLM2 GGUF, as /work/shared/reference/scripts/smollm_bench.py measures it: batches of
+"""transformers fp32 on the SmolLM2 GGUF, as ../shared/reference/scripts/smollm_bench.py measures it: batches of
 BATCH texts in the chat template without generation prompt, left-padded (pad id 2), final hidden states only
 (model.model, no LM head), torch.set_num_threads(THREADS); tokenisation inside the timed loop as there.
 Usage: peer_transformers.py MODEL_DIR GGUF_NAME SENTENCES_FILE RUNS BATCH THREADS  -> one JSON line."""

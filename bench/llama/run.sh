@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SmolLM2-135M-Instruct (GGUF Q4_1) forward throughput, in one run on one machine, on the 64 texts of the reference
-# (/work/shared/reference/scripts/smollm_bench.py: 20 words from the minilm_bench.py vocabulary, seed 1, chat template
+# (../shared/reference/scripts/smollm_bench.py: 20 words from the minilm_bench.py vocabulary, seed 1, chat template
 # without generation prompt, ~47 tokens each):
 #   - vecdb `llama-bench`: batch 16, 2 threads, final-norm hidden states only;
 #   - transformers fp32: batch 16 left-padded, hidden states only, torch.set_num_threads(2);
@@ -11,7 +11,7 @@
 # all threads; spinning worker threads count): tokens per CPU-second is the figure least moved by other load.
 # Needs: a venv with torch 2.13.0+cpu, transformers, gguf, accelerate (TRANSFORMERS_PYTHON, default bench/.venv/bin/python)
 # and optionally llama-cpp-python (LLAMACPP_PYTHON, default bench/llama/.venv-llamacpp/bin/python; build it with the
-# CMAKE_ARGS of /work/shared/reference/INSTALL.md).
+# CMAKE_ARGS of ../shared/reference/INSTALL.md).
 # Usage: bench/llama/run.sh [RUNS]   (writes bench/out/llama.json and prints a Markdown table)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,7 +20,7 @@ tpython="${TRANSFORMERS_PYTHON:-bench/.venv/bin/python}"
 lpython="${LLAMACPP_PYTHON:-bench/llama/.venv-llamacpp/bin/python}"
 models="${VECDB_MODELS:-$HOME/.cache/vecdb/models}"
 gguf="$models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-reference="${LLAMACPP_REFERENCE:-/work/shared/reference/llamacpp_throughput.json}"
+reference="${LLAMACPP_REFERENCE:-../shared/reference/llamacpp_throughput.json}"
 out=bench/out; mkdir -p "$out"
 swift build -c release --product llama-bench >/dev/null
 python3 bench/llama/make_sentences.py "$out/llama-sentences.txt"
