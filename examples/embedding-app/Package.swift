@@ -11,6 +11,8 @@ let package = Package(
         .package(url: Context.environment["VECDB_PACKAGE_URL"] ?? "https://github.com/vecdb/vecdb.git", from: "0.2.0"),
     ],
     targets: [
-        .executableTarget(name: "embedding-app", dependencies: [.product(name: "VecDB", package: "vecdb")]),
+        .executableTarget(name: "embedding-app", dependencies: [
+            .product(name: "VecDB", package: "vecdb"), .product(name: "VecDBModels", package: "vecdb"),
+        ]),
     ]
 )

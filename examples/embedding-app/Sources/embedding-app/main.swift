@@ -2,6 +2,7 @@
 // model (`vecdb models pull minilm`), asks one question and prints the best answer.
 //   embedding-app [ANSWERS.txt] [QUESTION]
 import Foundation
+import Models
 import VecDB
 
 let arguments = CommandLine.arguments
@@ -14,9 +15,9 @@ defer { try? FileManager.default.removeItem(at: folder) }
 
 do {
     let db = try VectorDatabase(path: folder.path, create: true)
-    let embedder = try SpaceEmbedder(try ModelReference("minilm"))
+    let embedder = try ModelResolver(store: .fromEnvironment()).embedder("minilm", in: nil)
     let summary = try db.ingest(from: try InputReader(path: answers, format: .text), embedder: embedder)
-    let results = try db.query(question, embedder: embedder, k: 1)
+    let results = try db.read { snapshot in try snapshot.query(question, embedder: embedder, k: 1) }
     guard let best = results.hits.first else { fatalError("no documents in \(answers)") }
     print("ingested \(summary.added) documents")
     print("question: \(question)")
