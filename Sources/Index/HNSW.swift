@@ -120,15 +120,17 @@ public struct HNSWIndex: Sendable {
     /// make repeated searches allocation-free (it also keeps the blocks resolved in a read transaction, for every
     /// later read transaction of the same snapshot).
     /// In a write transaction, changes held by an unflushed `HNSWWriter` are not visible.
-    public func search(_ query: [Float], k: Int, ef: Int, in txn: Transaction,
-                       scratch: SearchScratch? = nil) throws -> [(id: UInt64, score: Float)] {
+    /// With `accept`, only documents it takes are returned (and counted toward k); the walk still passes through
+    /// the others.
+    public func search(_ query: [Float], k: Int, ef: Int, in txn: Transaction, scratch: SearchScratch? = nil,
+                       accept: ((UInt64) -> Bool)? = nil) throws -> [(id: UInt64, score: Float)] {
         guard query.count == dimensions else { throw HNSWError.dimensionMismatch(expected: dimensions, got: query.count) }
         let scratch = scratch ?? SearchScratch()
         let graph: GraphAccess
         if txn.isReadOnly, let g = scratch.graph, scratch.graphEnvironment === txn.environment,
            scratch.graphSnapshot == txn.id, g.table == table, g.collection == collection {
             // The snapshot the cached table was resolved in: the same pages, pinned again by this reader.
-            g.txn = txn
+            g.transaction = txn
             graph = g
         } else {
             graph = GraphAccess(txn: txn, table: table, collection: collection, meta: try loadMeta(txn), writable: false)
@@ -137,10 +139,11 @@ public struct HNSWIndex: Sendable {
             scratch.graphEnvironment = txn.isReadOnly ? txn.environment : nil
             scratch.graphSnapshot = txn.id
         }
+        defer { graph.transaction = nil }
         guard k > 0, graph.meta.entryPoint != HNSWLayout.noNode else { return [] }
         graph.failure = nil
         let results = query.withUnsafeBytes { q in
-            graph.searchKNN(q.baseAddress!, k: k, ef: max(ef, k), scratch: scratch)
+            graph.searchKNN(q.baseAddress!, k: k, ef: max(ef, k), scratch: scratch, accept: accept)
         }
         if let failure = graph.failure { throw failure }
         return results
@@ -580,7 +583,12 @@ extension GraphAccess {
 
     /// SEARCH-LAYER: best-first search on `level` from `entry`, keeping the `ef` closest nodes found in
     /// `scratch.results` (a max-heap). Stops when the closest unexpanded candidate is farther than the farthest kept.
-    func searchLayer(_ q: UnsafeRawPointer, entry: Neighbour, ef: Int, level: Int, scratch: SearchScratch) {
+    ///
+    /// With `accept`, only accepted nodes are kept, but every node is expanded: the walk passes through nodes a
+    /// filter rejects to reach the ones it keeps (filtered HNSW, as hnswlib and Qdrant do), so a filter that keeps
+    /// few nodes costs a longer walk, never a wrong answer — the planner above sends such filters to an exact scan.
+    func searchLayer(_ q: UnsafeRawPointer, entry: Neighbour, ef: Int, level: Int, scratch: SearchScratch,
+                     accept: ((UInt32) -> Bool)? = nil) {
         scratch.beginTraversal(nodeCount: Int(meta.nodeCount))
         // Heaps and tables in locals: no class-property access (and exclusivity check) per step of the hot loop.
         var candidates = scratch.candidates
@@ -592,7 +600,7 @@ extension GraphAccess {
         let batchNodes = scratch.batchNodes, batchDistances = scratch.batchDistances
         visited[Int(entry.node)] = stamp
         candidates.push(entry)
-        results.push(entry)
+        if accept?(entry.node) ?? true { results.push(entry) }
         // Block base tables in locals: no class-property access in the loop. Sized for every node first, so that
         // resolving a block on the slow path fills these same tables in place (no reallocation under our feet).
         let blocks = Int(meta.nodeCount >> UInt32(HNSWLayout.blockShift)) + 1
@@ -603,7 +611,7 @@ extension GraphAccess {
         let nodeCount = meta.nodeCount
         while !candidates.isEmpty {
             let c = candidates.top
-            if c.distance > results.top.distance && results.count >= ef { break }
+            if results.count >= ef && c.distance > results.top.distance { break }
             candidates.pop()
             let list: UnsafeRawPointer
             if level == 0, let base = linkBases[Int(c.node >> shift)] {
@@ -633,8 +641,10 @@ extension GraphAccess {
                 if results.count < ef || d < results.top.distance {
                     let e = Neighbour(d, batchNodes[j])
                     candidates.push(e)
-                    results.push(e)
-                    if results.count > ef { results.pop() }
+                    if accept?(e.node) ?? true {
+                        results.push(e)
+                        if results.count > ef { results.pop() }
+                    }
                 }
             }
         }
@@ -649,8 +659,10 @@ extension GraphAccess {
         }
     }
 
-    /// K-NN-SEARCH: greedy descent to layer 1, SEARCH-LAYER on layer 0 with `ef`, the `k` closest live nodes.
-    func searchKNN(_ q: UnsafeRawPointer, k: Int, ef: Int, scratch: SearchScratch) -> [(id: UInt64, score: Float)] {
+    /// K-NN-SEARCH: greedy descent to layer 1, SEARCH-LAYER on layer 0 with `ef`, the `k` closest live nodes (of
+    /// those whose document `accept` takes, when given).
+    func searchKNN(_ q: UnsafeRawPointer, k: Int, ef: Int, scratch: SearchScratch,
+                   accept: ((UInt64) -> Bool)? = nil) -> [(id: UInt64, score: Float)] {
         let entry = meta.entryPoint
         guard entry < meta.nodeCount else {
             failure = HNSWError.corrupted("entry point \(entry) is not one of the \(meta.nodeCount) nodes; run `vecdb check --repair`")
@@ -662,7 +674,12 @@ extension GraphAccess {
             ep = greedyClosest(q, from: ep, level: l, scratch: scratch)
             l -= 1
         }
-        searchLayer(q, entry: ep, ef: ef, level: 0, scratch: scratch)
+        if let accept {
+            // A removed node is unreachable, but the walk may start at one; it never counts toward k.
+            searchLayer(q, entry: ep, ef: ef, level: 0, scratch: scratch) { [self] in !isDeleted($0) && accept(document($0)) }
+        } else {
+            searchLayer(q, entry: ep, ef: ef, level: 0, scratch: scratch)
+        }
         scratch.results.drainSortedClosestFirst(into: &scratch.sorted)
         var out: [(id: UInt64, score: Float)] = []
         out.reserveCapacity(k)

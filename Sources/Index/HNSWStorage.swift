@@ -63,8 +63,13 @@ struct BlockTable {
 /// A failed or missing block does not throw in the hot loop: it records `failure` and reads a zeroed block (no links,
 /// zero vector), and the public entry point throws `failure` when the call ends.
 final class GraphAccess {
-    /// The transaction blocks are resolved in (replaced when a later reader of the same snapshot reuses this object).
-    var txn: Transaction
+    /// The transaction blocks are resolved in. A search's cached table lets go of it when the search returns and a
+    /// later reader of the same snapshot hands in its own, so nothing holds a transaction past its scope.
+    var transaction: Transaction?
+    var txn: Transaction {
+        guard let transaction else { preconditionFailure("index blocks resolved outside a transaction") }
+        return transaction
+    }
     let table: Database
     let collection: UInt32
     var meta: MetaRecord
@@ -83,7 +88,7 @@ final class GraphAccess {
     private var zeroBlock: UnsafeMutableRawPointer?
 
     init(txn: Transaction, table: Database, collection: UInt32, meta: MetaRecord, writable: Bool) {
-        self.txn = txn
+        transaction = txn
         self.table = table
         self.collection = collection
         self.meta = meta

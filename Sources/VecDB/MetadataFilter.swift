@@ -101,48 +101,4 @@ public indirect enum MetadataFilter: Equatable, Sendable {
         default: throw VecDBError.invalidFilter(at: path, "expected a string, number or boolean, found \(value.kind)")
         }
     }
-
-    /// Whether `metadata` (a document's metadata object) satisfies the filter: the meaning the index must agree
-    /// with, computed directly (tests use it as the oracle; the store answers through its posting lists).
-    public func matches(_ metadata: [(key: String, value: JSONValue)]) -> Bool {
-        func values(_ field: String) -> [JSONValue]? {
-            guard let value = metadata.first(where: { $0.key == field })?.value else { return nil }
-            if case .array(let items) = value { return items }
-            return [value]
-        }
-        switch self {
-        case let .compare(field, comparison, operand):
-            let any = values(field)?.contains { MetadataFilter.holds(comparison == .ne ? .eq : comparison, $0, operand) } ?? false
-            return comparison == .ne ? !any : any
-        case let .oneOf(field, operands, negated):
-            let any = values(field)?.contains { value in operands.contains { MetadataFilter.holds(.eq, value, $0) } } ?? false
-            return negated ? !any : any
-        case let .exists(field, flag):
-            return (metadata.contains { $0.key == field }) == flag
-        case .and(let filters): return filters.allSatisfy { $0.matches(metadata) }
-        case .or(let filters): return filters.contains { $0.matches(metadata) }
-        case .not(let filter): return !filter.matches(metadata)
-        }
-    }
-
-    /// `value comparison operand` for two indexed scalars; values of different kinds never compare.
-    static func holds(_ comparison: Comparison, _ value: JSONValue, _ operand: JSONValue) -> Bool {
-        let order: Int
-        switch (value, operand) {
-        case let (.number(a), .number(b)): order = a < b ? -1 : (a > b ? 1 : 0)
-        case let (.string(a), .string(b)):
-            let x = Array(a.utf8), y = Array(b.utf8)
-            order = x == y ? 0 : (x.lexicographicallyPrecedes(y) ? -1 : 1)
-        case let (.bool(a), .bool(b)): order = a == b ? 0 : (a ? 1 : -1)
-        default: return false
-        }
-        switch comparison {
-        case .eq: return order == 0
-        case .ne: return order != 0
-        case .gt: return order > 0
-        case .gte: return order >= 0
-        case .lt: return order < 0
-        case .lte: return order <= 0
-        }
-    }
 }

@@ -228,6 +228,16 @@ public final class VectorDatabase: @unchecked Sendable {
         }
     }
 
+    /// Deletes every document whose metadata satisfy `filter`, with its vectors, in one batch; returns how many.
+    @discardableResult
+    public func delete(where filter: MetadataFilter) throws -> Int {
+        try write { batch in
+            let matching = try batch.documents(matching: filter).ids
+            for id in matching { try batch.deleteDocument(id: id) }
+            return matching.count
+        }
+    }
+
     // MARK: Storage
 
     /// Bytes of the data file in use, and the file's size on disk.

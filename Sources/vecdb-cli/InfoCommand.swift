@@ -22,10 +22,10 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let db = try database.open(create: false, readOnly: true)
         // One snapshot: the counts, collections, indexes and adapters shown belong together.
-        let (snapshot, documents, collections, indexes, adapters) = try db.read { snapshot in
+        let (snapshot, documents, collections, indexes, adapters, fields) = try db.read { snapshot in
             (snapshot.id, try snapshot.documentCount(), snapshot.collections,
              try Dictionary(uniqueKeysWithValues: snapshot.collections.map { ($0.name, try snapshot.indexMetadata(collection: $0.name)) }),
-             try snapshot.adapters())
+             try snapshot.adapters(), try snapshot.metadataFields())
         }
         let bytes = try db.storageBytes()
         let blas: [String: Any]
@@ -37,7 +37,7 @@ struct InfoCommand: ParsableCommand {
             blas = ["error": String(describing: error)]
         }
         if json {
-            printJSONLine([
+            var object: [String: Any] = [
                 "path": db.path, "documents": documents, "bytes_used": bytes.used, "bytes_file": bytes.file,
                 "snapshot": snapshot, "blas": blas,
                 "collections": collections.map { c -> [String: Any] in
@@ -61,7 +61,13 @@ struct InfoCommand: ParsableCommand {
                         "created": a.created,
                     ]
                 },
-            ] as [String: Any])
+            ]
+            if !fields.isEmpty {
+                object["metadata_fields"] = fields.map { field -> [String: Any] in
+                    ["field": field.field, "documents": field.documents, "distinct_values": field.distinctValues]
+                }
+            }
+            printJSONLine(object)
             return
         }
         print("database   \(db.path)")
@@ -84,6 +90,10 @@ struct InfoCommand: ParsableCommand {
             } else {
                 print("           no index: searched exactly")
             }
+        }
+        for field in fields {
+            let values = field.distinctValues.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            print("metadata   \(field.field): \(field.documents) documents" + (values.isEmpty ? "" : ", distinct values: \(values)"))
         }
         for a in adapters {
             print("adapter    \(a.name): \(a.base.collection) → \(a.shape.hidden > 0 ? "\(a.shape.hidden) → " : "")\(a.shape.output) dims, "

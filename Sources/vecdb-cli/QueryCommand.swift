@@ -18,6 +18,7 @@ struct QueryCommand: ParsableCommand {
               vecdb query "Where is OpenAI based?" -k 3 --json
               vecdb query "What is GPU?" --model smollm2 --pooling logits
               vecdb query "What is GPU?" --models minilm,smollm2 -k 3
+              vecdb query "solar power" --where '{"year": {"$gte": 2020}, "lang": {"$in": ["en", "de"]}}'
             """
     )
 
@@ -42,6 +43,11 @@ struct QueryCommand: ParsableCommand {
                                valueName: "n"))
     var ef: Int?
 
+    @Option(name: .customLong("where"), help: ArgumentHelp(
+        "Only documents whose metadata match this JSON filter, e.g. '{\"year\": {\"$gte\": 2020}}' "
+            + "($eq $ne $gt $gte $lt $lte $in $nin $exists $and $or $not).", valueName: "json"))
+    var filterJSON: String?
+
     @Flag(help: "Print {\"results\": [{\"id\", \"text\", \"score\", ...}]} as JSON.")
     var json = false
 
@@ -54,20 +60,21 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
+        let filter = try filterJSON.map { try MetadataFilter(json: $0) }
         let db = try database.open(create: false, readOnly: true)
         // One snapshot: the collection checked against the model is the one searched.
         try db.read { snapshot in
             if let models {
-                try compare(snapshot, specs: models.split(separator: ",").map { String($0) })
+                try compare(snapshot, specs: models.split(separator: ",").map { String($0) }, filter: filter)
             } else {
-                try search(snapshot)
+                try search(snapshot, filter: filter)
             }
         }
     }
 
-    private func search(_ snapshot: Snapshot) throws {
+    private func search(_ snapshot: Snapshot, filter: MetadataFilter?) throws {
         let embedder = try modelOptions.singleSpaceEmbedder(in: snapshot)
-        let results = try snapshot.query(text, embedder: embedder, k: k, mode: mode)
+        let results = try snapshot.query(text, embedder: embedder, k: k, mode: mode, filter: filter)
         if json {
             let hits = results.hits.map { hit -> [String: Any] in
                 var object: [String: Any] = ["id": hit.document.id, "text": hit.document.text, "score": Double(hit.score)]
@@ -92,14 +99,15 @@ struct QueryCommand: ParsableCommand {
 
     /// Ranks every document under each model (ids and scores only) and prints each top-k, decoding just those
     /// documents, with their ranks under the other models.
-    private func compare(_ snapshot: Snapshot, specs: [String]) throws {
+    private func compare(_ snapshot: Snapshot, specs: [String], filter: MetadataFilter?) throws {
         var names: [String] = []
         var rankings: [[(id: UInt64, score: Float)]] = []
         for spec in specs {
             let embedder = try ModelOptions.resolver.embedder(spec: spec, in: snapshot)
             let collection = try snapshot.existingCollection(for: embedder.spaces[0])
             let vector = try embedder.embed([text])[0][0].vector
-            rankings.append(try snapshot.nearest(collection: collection.name, query: vector, k: max(collection.count, 1), mode: .exact))
+            rankings.append(try snapshot.nearest(collection: collection.name, query: vector, k: max(collection.count, 1), mode: .exact,
+                                                 filter: filter))
             names.append(collection.name)
         }
         let ranks = rankings.map { ranked in

@@ -40,6 +40,29 @@ final class OldDatabaseTests: XCTestCase {
             }
         }
 
+        // Issue 13: the old release had no metadata index. Read-only, filters say what is needed; the first writable
+        // open builds the index from the stored documents, and it answers as their metadata say.
+        do {
+            let path = scratch.appendingPathComponent("answers.vecdb").path
+            let english = try MetadataFilter(json: #"{"lang": "en"}"#)
+            do {
+                let db = try VectorDatabase(path: path, create: false, readOnly: true)
+                XCTAssertThrowsError(try db.read { try $0.documents(matching: english) }) {
+                    XCTAssertEqual($0 as? VecDBError, .needsUpgrade(path: path, table: "metadata"))
+                }
+            }
+            let db = try VectorDatabase(path: path, create: false)
+            var expected: Set<UInt64> = []
+            for id in UInt64(0)..<64 {
+                guard let metadata = try db.document(id: id)?.metadataJSON,
+                      let object = try JSONSerialization.jsonObject(with: Data(metadata.utf8)) as? [String: Any] else { continue }
+                if object["lang"] as? String == "en" { expected.insert(id) }
+            }
+            XCTAssertFalse(expected.isEmpty)
+            XCTAssertEqual(Set(try db.read { try $0.documents(matching: english) }.ids), expected)
+            XCTAssertEqual(try db.check(), [])
+        }
+
         let steps = try Golden.steps(fixture.appendingPathComponent("steps.tsv"))
         XCTAssertGreaterThanOrEqual(steps.count, 20)
         let problems = try Golden.runAndCompare(steps, cli: Golden.cli(), scratch: scratch,
