@@ -206,7 +206,7 @@ private struct FilterEvaluation {
             for operand in operands { union = union.union(try equal(field, operand)) }
             return negated ? try allDocuments().subtracting(union) : union
         case let .exists(field, flag):
-            let present = try postings(MetadataKeys.prefix(field: field, tag: .present), field: field)
+            let present = try postings(MetadataKeys.prefix(field: field, tag: .present))
             return flag ? present : try allDocuments().subtracting(present)
         case .and(let filters):
             var result = try evaluate(filters[0])
@@ -235,15 +235,7 @@ private struct FilterEvaluation {
     private func equal(_ field: String, _ operand: JSONValue) throws -> DocumentSet {
         let (tag, bytes) = MetadataKeys.encode(operand)!
         try checkKind(field, tag)
-        let prefix = MetadataKeys.prefix(field: field, tag: tag) + bytes
-        var result = DocumentSet(bound: bound)
-        try snapshot.txn.forEach(table, from: prefix) { key, _ in
-            // A longer string value shares the prefix: only keys of exactly prefix + id are this value's.
-            guard key.starts(with: prefix) else { return false }
-            if key.count == prefix.count + 8 { insert(key, into: &result) }
-            return true
-        }
-        return result
+        return try postings(MetadataKeys.prefix(field: field, tag: tag) + bytes)
     }
 
     private func range(_ field: String, _ comparison: MetadataFilter.Comparison, _ operand: JSONValue) throws -> DocumentSet {
@@ -284,9 +276,11 @@ private struct FilterEvaluation {
         return found
     }
 
-    private func postings(_ prefix: [UInt8], field: String) throws -> DocumentSet {
+    /// The documents of the keys `prefix` + id.
+    private func postings(_ prefix: [UInt8]) throws -> DocumentSet {
         var result = DocumentSet(bound: bound)
         try snapshot.txn.forEach(table, from: prefix) { key, _ in
+            // A longer string value shares the prefix: only keys of exactly prefix + id are this value's.
             guard key.starts(with: prefix) else { return false }
             if key.count == prefix.count + 8 { insert(key, into: &result) }
             return true
