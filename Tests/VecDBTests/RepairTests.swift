@@ -24,7 +24,7 @@ final class RepairTests: XCTestCase {
         let env = try Environment(path: path, options: { var o = Environment.Options(); o.maxDatabases = 16; return o }())
         // Handles are opened before the write transaction: LMDB opens them in a transaction of their own.
         var tables: [String: Database] = [:]
-        for name in ["meta", "documents", "keys", "collections", "vectors", "hnsw"] {
+        for name in ["meta", "documents", "keys", "collections", "vectors", "hnsw", "metadata"] {
             tables[name] = try XCTUnwrap(try env.openDatabase(name, create: false))
         }
         try env.write { txn in try body(txn) { try XCTUnwrap(tables[$0]) } }
@@ -132,6 +132,34 @@ final class RepairTests: XCTestCase {
         XCTAssertEqual(try db.repair().remaining, [])
         let hits = try db.query("two", embedder: try TestModel.load(), k: 3, mode: .index(ef: 10)).hits.map(\.document.id)
         XCTAssertEqual(Set(hits), [0, 1, 2])
+    }
+
+    func testAStrayOrMissingMetadataPostingIsFoundAndTheMetadataIndexRebuilt() throws {
+        let path = temporaryDatabasePath(self)
+        do {
+            let db = try VectorDatabase(path: path, create: true)
+            try db.write { batch in
+                try batch.putDocument(text: "a", externalID: "a", metadataJSON: #"{"lang":"en"}"#)
+                try batch.putDocument(text: "b", externalID: "b", metadataJSON: #"{"lang":"de","year":2020}"#)
+            }
+            XCTAssertEqual(try db.check(), [])
+        }
+        try damage(path) { txn, table in
+            // Document 1's "lang" = "de" posting goes (FORMAT.md: field 00 tag value id), and document 7 gains one.
+            let de = Array("lang".utf8) + [0, 4] + Array("de".utf8)
+            XCTAssertTrue(try txn.delete(table("metadata"), key: de + bigEndian(UInt64(1))))
+            try txn.put(table("metadata"), key: Array("lang".utf8) + [0, 4] + Array("en".utf8) + bigEndian(UInt64(7)), value: [])
+        }
+        let db = try VectorDatabase(path: path, create: false)
+        XCTAssertEqual(try db.check(), [
+            "metadata: a posting for document 7 that its metadata does not hold",
+            "metadata: 1 postings of the documents' metadata are missing",
+        ])
+        let report = try db.repair()
+        XCTAssertEqual(report.repaired.count, 2)
+        XCTAssertTrue(report.repaired.allSatisfy { $0.hasSuffix(": metadata index rebuilt from the documents") }, "\(report.repaired)")
+        XCTAssertEqual(try db.check(), [])
+        XCTAssertEqual(try db.read { try $0.documents(matching: try MetadataFilter(json: #"{"lang": "de"}"#)) }.ids, [1])
     }
 
     func testAnIndexWithoutItsMetadataIsRebuilt() throws {
