@@ -30,6 +30,10 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(name: "CCPUID"),
+        // The numeric kernels, in C so that each set can carry its own `target` attribute (no compiler flags), and
+        // their Swift face; Index and Embedder reach every kernel through `Kernels`.
+        .target(name: "CKernels", dependencies: ["CCPUID"]),
+        .target(name: "Kernels", dependencies: ["CKernels"]),
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: cpuSettings),
         .target(name: "BLAS", dependencies: ["CCPUID"], swiftSettings: cpuSettings,
                 linkerSettings: [.linkedLibrary("dl")]),
@@ -60,6 +64,7 @@ let package = Package(
         .executableTarget(name: "vecdb-libfuzzer", dependencies: ["Fuzzing"], path: "bench/fuzz/LibFuzzer",
                           swiftSettings: cpuSettings),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: cpuSettings),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"], swiftSettings: cpuSettings),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "Fuzzing", "TestSupport"], resources: [.copy("Fixtures")],
                     swiftSettings: cpuSettings),
