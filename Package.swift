@@ -38,10 +38,10 @@ let package = Package(
         .target(name: "BLAS", dependencies: ["CCPUID"], swiftSettings: cpuSettings,
                 linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CPrefetch"),
-        .target(name: "Index", dependencies: ["LMDB", "CPrefetch"], swiftSettings: cpuSettings),
+        .target(name: "Index", dependencies: ["LMDB", "CPrefetch", "Kernels"], swiftSettings: cpuSettings),
         .target(name: "SeededRandom"),
-        .target(name: "Embedder", dependencies: ["BLAS", "SeededRandom"], swiftSettings: cpuSettings),
-        .target(name: "VecDB", dependencies: ["LMDB", "Index", "Embedder", "BLAS"], swiftSettings: cpuSettings),
+        .target(name: "Embedder", dependencies: ["BLAS", "SeededRandom", "Kernels"], swiftSettings: cpuSettings),
+        .target(name: "VecDB", dependencies: ["LMDB", "Index", "Embedder", "BLAS", "Kernels"], swiftSettings: cpuSettings),
         .executableTarget(
             name: "vecdb-cli",
             dependencies: ["VecDB", "BLAS", "Index", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -1,4 +1,5 @@
 import Index
+import Kernels
 import LMDB
 
 extension VectorDatabase {
@@ -31,9 +32,8 @@ extension VectorDatabase {
                 guard item.vector.count == all[position].dimensions else {
                     throw VecDBError("vector of '\(item.id)' has \(item.vector.count) dimensions; '\(name)' has \(all[position].dimensions)")
                 }
-                let norm = item.vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                let (vector, norm) = Kernels.l2Normalized(item.vector)
                 guard norm > 0, norm.isFinite else { throw VecDBError("vector of '\(item.id)' has no direction (norm \(norm))") }
-                let vector = item.vector.map { $0 / norm }
                 let key = Document.dedupKey(text: item.text, externalID: item.id)
                 let id: UInt64
                 if let existing = try documentID(forKey: key, in: txn) {

@@ -29,8 +29,8 @@ public struct EmbeddingOptions: Sendable, Equatable {
 
     /// Llama defaults: the last token's final-norm state of the chat-templated text without the generation
     /// prompt — the seed article's setup, with the hidden state instead of the 49,152 logits.
-    static let llamaDefaultPooling = LlamaPooling.last
-    static let llamaDefaultPrompt = LlamaPrompt.chat
+    static let llamaDefaultPooling = Pooling.last
+    static let llamaDefaultPrompt = Prompt.chat
     static let llamaDefaultMaxTokens = 512
 }
 
@@ -68,7 +68,7 @@ public final class SpaceEmbedder {
             tokenizeText = { try model.tokenize($0) }
         case .gguf:
             let poolings = try (options.poolings ?? [EmbeddingOptions.llamaDefaultPooling.rawValue]).map { name in
-                guard let p = LlamaPooling(rawValue: name) else {
+                guard let p = Pooling(rawValue: name) else {
                     throw VecDBError("unknown pooling '\(name)': use last, logits or mean")
                 }
                 return p
@@ -101,7 +101,7 @@ public final class SpaceEmbedder {
             spaces = planned
             compute = { texts in
                 // chat is a token prefix of chat-gen: one causal pass gives both.
-                var byPrompt: [LlamaPrompt: [LlamaPooling: [Embedding]]] = [:]
+                var byPrompt: [Prompt: [Pooling: [Embedding]]] = [:]
                 if prompts.contains(.chat) && prompts.contains(.chatGen) {
                     byPrompt = try model.embedChatVariants(texts, poolings: poolings)
                 }
@@ -171,7 +171,7 @@ public final class SpaceEmbedder {
     /// The ids the model receives for `text` in the first space (template included for chat prompts).
     public func tokenize(_ text: String) throws -> TokenizedText { try tokenizeText(text) }
 
-    static func prompt(named name: String) -> LlamaPrompt? {
+    static func prompt(named name: String) -> Prompt? {
         switch name {
         case "raw": return .raw
         case "chat": return .chat
@@ -180,5 +180,5 @@ public final class SpaceEmbedder {
         }
     }
 
-    static func promptName(_ prompt: LlamaPrompt) -> String { prompt == .chatGen ? "chat-gen" : prompt.rawValue }
+    static func promptName(_ prompt: Prompt) -> String { prompt == .chatGen ? "chat-gen" : prompt.rawValue }
 }
