@@ -158,8 +158,8 @@ public final class LlamaModel: Sendable {
     static let minGroupTokens = 64
 
     /// Contiguous ranges of sequence indices, `parts` of them (fewer when there are fewer sequences), with
-    /// about equal token counts.
-    public static func split(lengths: [Int], into parts: Int) -> [Range<Int>] {
+    /// about equal token counts. Internal; tests reach it through `@testable import`.
+    static func split(lengths: [Int], into parts: Int) -> [Range<Int>] {
         let parts = max(1, min(parts, lengths.count))
         guard parts > 1 else { return [0..<lengths.count] }
         let total = lengths.reduce(0, +)
