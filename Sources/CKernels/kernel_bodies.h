@@ -27,13 +27,8 @@ typedef int32_t vk_i __attribute__((vector_size(64)));
 typedef uint32_t vk_u __attribute__((vector_size(64)));
 #define VK_W 16
 
-VK_INLINE vk_f vk_load(const float *p) {
-    vk_f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-VK_INLINE vk_f vk_load_bytes(const unsigned char *p) {
+/// Untyped, so that a vector at a 2-byte-aligned address (LMDB's) is loaded without claiming float alignment.
+VK_INLINE vk_f vk_load(const void *p) {
     vk_f v;
     memcpy(&v, p, sizeof v);
     return v;
@@ -49,14 +44,6 @@ VK_INLINE vk_f vk_select(vk_i mask, vk_f a, vk_f b) { return (vk_f)(((vk_i)a & m
 VK_INLINE vk_f vk_fma(vk_f a, vk_f b, vk_f c) {
 #if VK_FUSED
     return __builtin_elementwise_fma(a, b, c);
-#else
-    return a * b + c;
-#endif
-}
-
-VK_INLINE float vk_fmaf(float a, float b, float c) {
-#if VK_FUSED
-    return __builtin_fmaf(a, b, c);
 #else
     return a * b + c;
 #endif
@@ -138,12 +125,12 @@ static float dot(const void *a, const void *b, size_t count) {
     vk_f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
     size_t i = 0;
     for (; i + 4 * VK_W <= count; i += 4 * VK_W) {
-        s0 = vk_fma(vk_load_bytes(pa + 4 * i), vk_load_bytes(pb + 4 * i), s0);
-        s1 = vk_fma(vk_load_bytes(pa + 4 * (i + VK_W)), vk_load_bytes(pb + 4 * (i + VK_W)), s1);
-        s2 = vk_fma(vk_load_bytes(pa + 4 * (i + 2 * VK_W)), vk_load_bytes(pb + 4 * (i + 2 * VK_W)), s2);
-        s3 = vk_fma(vk_load_bytes(pa + 4 * (i + 3 * VK_W)), vk_load_bytes(pb + 4 * (i + 3 * VK_W)), s3);
+        s0 = vk_fma(vk_load(pa + 4 * i), vk_load(pb + 4 * i), s0);
+        s1 = vk_fma(vk_load(pa + 4 * (i + VK_W)), vk_load(pb + 4 * (i + VK_W)), s1);
+        s2 = vk_fma(vk_load(pa + 4 * (i + 2 * VK_W)), vk_load(pb + 4 * (i + 2 * VK_W)), s2);
+        s3 = vk_fma(vk_load(pa + 4 * (i + 3 * VK_W)), vk_load(pb + 4 * (i + 3 * VK_W)), s3);
     }
-    for (; i + VK_W <= count; i += VK_W) s0 = vk_fma(vk_load_bytes(pa + 4 * i), vk_load_bytes(pb + 4 * i), s0);
+    for (; i + VK_W <= count; i += VK_W) s0 = vk_fma(vk_load(pa + 4 * i), vk_load(pb + 4 * i), s0);
     float sum = vk_sum((s0 + s1) + (s2 + s3));
     for (; i < count; i++) {
         float x, y;
@@ -268,7 +255,7 @@ static void swiglu(const float *gate, const float *up, float *out, size_t count)
 
 /// out[0..<dim] = Σ_j weights[j] · rows[j·row_stride ..< j·row_stride + dim]: attention's weighted sum of values.
 /// Columns go 32 at a time with both accumulators held in registers across all rows (a 32-wide head, MiniLM's, is
-/// one pass), then 16, then one by one.
+/// one pass), then 16, then the rest as one partial vector.
 static void weighted_sum(const float *weights, size_t count, const float *rows, size_t row_stride, size_t dim,
                          float *out) {
     size_t c = 0;
@@ -288,10 +275,13 @@ static void weighted_sum(const float *weights, size_t count, const float *rows, 
         for (size_t j = 0; j < count; j++) a = vk_fma(vk_splat(weights[j]), vk_load(rows + j * row_stride + c), a);
         vk_store(out + c, a);
     }
-    for (; c < dim; c++) {
-        float a = 0;
-        for (size_t j = 0; j < count; j++) a = vk_fmaf(weights[j], rows[j * row_stride + c], a);
-        out[c] = a;
+    if (c < dim) {
+        const size_t n = dim - c;
+        vk_f a = {0};
+        for (size_t j = 0; j < count; j++) {
+            a = vk_fma(vk_splat(weights[j]), vk_load_partial(rows + j * row_stride + c, n, 0.0f), a);
+        }
+        vk_store_partial(out + c, a, n);
     }
 }
 
