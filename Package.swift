@@ -1,18 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Swift emits AVX-512 only when told the target CPU has it; the SIMD kernels (distances, activations,
-/// layer norms) lose 2–4× without it. `VECDB_TARGET_CPU` overrides the default for machines without AVX-512
-/// (for example `haswell`); `generic` leaves the compiler's baseline.
-let targetCPU: String = {
-    #if arch(x86_64)
-    return Context.environment["VECDB_TARGET_CPU"] ?? "skylake-avx512"
-    #else
-    return Context.environment["VECDB_TARGET_CPU"] ?? "generic"
-    #endif
-}()
-let cpuSettings: [SwiftSetting] = targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
-
 let package = Package(
     name: "vecdb",
     platforms: [.macOS(.v13)],
@@ -32,46 +20,42 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(name: "CCPUID"),
-        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: cpuSettings),
-        .target(name: "BLAS", dependencies: ["CCPUID"], swiftSettings: cpuSettings,
+        // The numeric kernels, in C so that each set can carry its own `target` attribute (no compiler flags), and
+        // their Swift face; Index and Embedder reach every kernel through `Kernels`.
+        .target(name: "CKernels", dependencies: ["CCPUID"]),
+        .target(name: "Kernels", dependencies: ["CKernels"]),
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "BLAS", dependencies: ["CCPUID"],
                 linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CPrefetch"),
-        .target(name: "Index", dependencies: ["LMDB", "CPrefetch"], swiftSettings: cpuSettings),
+        .target(name: "Index", dependencies: ["LMDB", "CPrefetch", "Kernels"]),
         .target(name: "SeededRandom"),
-        .target(name: "Embedder", dependencies: ["BLAS", "SeededRandom"], swiftSettings: cpuSettings),
-        .target(name: "VecDB", dependencies: ["LMDB", "Index", "Embedder", "BLAS"], swiftSettings: cpuSettings),
-        .target(name: "Models", dependencies: ["VecDB", "Embedder", "BLAS"], swiftSettings: cpuSettings),
-        .target(name: "Evaluation", dependencies: ["VecDB"], swiftSettings: cpuSettings),
-        .target(name: "Training", dependencies: ["VecDB", "Models", "Evaluation", "Embedder", "BLAS"], swiftSettings: cpuSettings),
+        .target(name: "Embedder", dependencies: ["BLAS", "SeededRandom", "Kernels"]),
+        .target(name: "VecDB", dependencies: ["LMDB", "Index", "Embedder", "BLAS", "Kernels"]),
+        .target(name: "Models", dependencies: ["VecDB", "Embedder", "BLAS"]),
+        .target(name: "Evaluation", dependencies: ["VecDB", "Kernels"]),
+        .target(name: "Training", dependencies: ["VecDB", "Models", "Evaluation", "Embedder", "BLAS"]),
         .executableTarget(
             name: "vecdb-cli",
-            dependencies: ["VecDB", "Models", "Evaluation", "Training", "Embedder", "BLAS", "Index",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: cpuSettings
+            dependencies: ["VecDB", "Models", "Evaluation", "Training", "Embedder", "BLAS", "Index", "Kernels",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "embed-bench", dependencies: ["Embedder", "BLAS"], path: "bench/embed/Sources",
-                          swiftSettings: cpuSettings),
-        .executableTarget(name: "ann-bench", dependencies: ["VecDB", "Index"], path: "bench/ann/Sources",
-                          swiftSettings: cpuSettings),
-        .executableTarget(name: "llama-bench", dependencies: ["Embedder", "BLAS"], path: "bench/llama/Sources",
-                          swiftSettings: cpuSettings),
+        .executableTarget(name: "embed-bench", dependencies: ["Embedder", "BLAS"], path: "bench/embed/Sources"),
+        .executableTarget(name: "ann-bench", dependencies: ["VecDB", "Index"], path: "bench/ann/Sources"),
+        .executableTarget(name: "llama-bench", dependencies: ["Embedder", "BLAS"], path: "bench/llama/Sources"),
         .target(name: "TestSupport", dependencies: ["SeededRandom"], path: "Tests/TestSupport"),
-        .target(name: "CrashMatrix", dependencies: ["VecDB", "TestSupport"], path: "Tests/CrashMatrix",
-                swiftSettings: cpuSettings),
-        .executableTarget(name: "crash-matrix", dependencies: ["CrashMatrix"], path: "bench/reliability/Sources/crash-matrix",
-                          swiftSettings: cpuSettings),
-        .target(name: "Fuzzing", dependencies: ["Embedder", "VecDB"], path: "Tests/Fuzzing", swiftSettings: cpuSettings),
-        .executableTarget(name: "vecdb-fuzz", dependencies: ["Fuzzing", "TestSupport"], path: "bench/fuzz/Sources",
-                          swiftSettings: cpuSettings),
-        .executableTarget(name: "vecdb-libfuzzer", dependencies: ["Fuzzing"], path: "bench/fuzz/LibFuzzer",
-                          swiftSettings: cpuSettings),
-        .testTarget(name: "LMDBTests", dependencies: ["LMDB"], swiftSettings: cpuSettings),
-        .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"], swiftSettings: cpuSettings),
-        .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "Fuzzing", "TestSupport"], resources: [.copy("Fixtures")],
-                    swiftSettings: cpuSettings),
-        .testTarget(name: "CLITests", dependencies: ["VecDB", "Models", "LMDB", "TestSupport", "CrashMatrix"], swiftSettings: cpuSettings),
-        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "TestSupport"], swiftSettings: cpuSettings),
-        .testTarget(name: "VecDBTests", dependencies: ["VecDB", "Models", "Evaluation", "Training", "Embedder", "LMDB", "TestSupport"], resources: [.copy("Fixtures")],
-                    swiftSettings: cpuSettings),
+        .target(name: "CrashMatrix", dependencies: ["VecDB", "TestSupport"], path: "Tests/CrashMatrix"),
+        .executableTarget(name: "crash-matrix", dependencies: ["CrashMatrix"], path: "bench/reliability/Sources/crash-matrix"),
+        .target(name: "Fuzzing", dependencies: ["Embedder", "VecDB"], path: "Tests/Fuzzing"),
+        .executableTarget(name: "vecdb-fuzz", dependencies: ["Fuzzing", "TestSupport"], path: "bench/fuzz/Sources"),
+        .executableTarget(name: "vecdb-libfuzzer", dependencies: ["Fuzzing"], path: "bench/fuzz/LibFuzzer"),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels"]),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
+        .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "Fuzzing", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["VecDB", "Models", "LMDB", "TestSupport", "CrashMatrix"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "TestSupport"]),
+        .testTarget(name: "VecDBTests", dependencies: ["VecDB", "Models", "Evaluation", "Training", "Embedder", "LMDB", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
     ]
 )

@@ -20,6 +20,7 @@ vecdb_cpu_features vecdb_cpu_detect(void) {
     bool os_zmm = (xcr0 & 0xe6) == 0xe6;      /* plus opmask and both ZMM halves */
     f.avx = cpu_avx && os_ymm;
     f.fma = cpu_fma && os_ymm;
+    f.f16c = f.avx && ((ecx >> 29) & 1u);
     if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
         f.avx2 = f.avx && ((ebx >> 5) & 1u);
         f.avx512f = os_zmm && ((ebx >> 16) & 1u);

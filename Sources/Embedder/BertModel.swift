@@ -1,7 +1,8 @@
 import BLAS
 import Foundation
+import Kernels
 
-/// A BERT encoder (Hugging Face `BertModel` layout) run on OpenBLAS, with masked mean pooling.
+/// A BERT encoder (Hugging Face `BertModel` layout) run on OpenBLAS; its token states are pooled by `Pooling`.
 ///
 /// Sequences of a batch are packed back to back instead of padded to the longest one: every step except
 /// attention treats tokens independently, so packing gives the same result as a padded batch with an
@@ -99,10 +100,12 @@ public final class BertModel {
         self.layers = layers
     }
 
-    /// Mean-pooled, L2-normalised embeddings of token-id sequences (special tokens included), one per sequence.
-    /// Every sequence must be non-empty and at most `config.maxPositionEmbeddings` long.
-    public func meanPooledEmbeddings(_ sequences: [[Int32]]) throws -> [[Float]] {
+    /// One L2-normalised embedding per token-id sequence (special tokens included), pooled over that sequence's own
+    /// tokens (sentence-transformers' masked mean for `.mean`). Every sequence must be non-empty and at most
+    /// `config.maxPositionEmbeddings` long. BERT has no language-model head, so `.logits` is refused.
+    public func embeddings(_ sequences: [[Int32]], pooling: Pooling = .mean) throws -> [[Float]] {
         if sequences.isEmpty { return [] }
+        guard pooling != .logits else { throw EmbedderError("a BERT encoder has no language-model head to pool logits from") }
         let h = config.hiddenSize
         var offsets: [Int] = []
         var total = 0
@@ -123,20 +126,11 @@ public final class BertModel {
         for layer in layers {
             run(layer, sequences: sequences, offsets: offsets, tokens: total)
         }
-        // Masked mean: only this sequence's rows exist in the packed layout, so the mean is over real tokens.
-        var result: [[Float]] = []
-        result.reserveCapacity(sequences.count)
-        for (index, ids) in sequences.enumerated() {
-            var pooled = [Double](repeating: 0, count: h)
-            for t in offsets[index]..<offsets[index] + ids.count {
-                let row = hidden.pointer + t * h
-                for c in 0..<h { pooled[c] += Double(row[c]) }
-            }
-            let norm = pooled.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            let scale = norm > 0 ? 1 / norm : 0
-            result.append(pooled.map { Float($0 * scale) })
+        // Only a sequence's own rows exist in the packed layout, so pooling over them is the attention mask applied.
+        let rows = zip(offsets, sequences).map { offset, ids in
+            TokenRows(start: hidden.pointer + offset * h, count: ids.count, rowStride: h, dim: h)
         }
-        return result
+        return pooling.vectors(of: rows)
     }
 
     private func reserve(tokens: Int, longest: Int) {
@@ -184,21 +178,22 @@ public final class BertModel {
 
     /// word + position + token type 0, then LayerNorm.
     private func embed(_ sequences: [[Int32]], offsets: [Int]) {
-        let h = config.hiddenSize
+        let h = config.hiddenSize, kernels = Kernels.active
         for (index, ids) in sequences.enumerated() {
             for (position, id) in ids.enumerated() {
                 let row = hidden.pointer + (offsets[index] + position) * h
                 let word = wordEmbeddings.pointer + Int(id) * h
                 let positional = positionEmbeddings.pointer + position * h
                 for c in 0..<h { row[c] = word[c] + positional[c] + tokenTypeEmbedding.pointer[c] }
-                Activations.layerNorm(row, adding: nil, bias: nil, gamma: embeddingNormWeight.pointer,
-                                      beta: embeddingNormBias.pointer, count: h, epsilon: config.layerNormEps)
+                kernels.layerNorm(row, adding: nil, bias: nil, gamma: embeddingNormWeight.pointer,
+                                  beta: embeddingNormBias.pointer, count: h, epsilon: config.layerNormEps)
             }
         }
     }
 
     private func run(_ layer: Layer, sequences: [[Int32]], offsets: [Int], tokens: Int) {
         let h = config.hiddenSize, inter = config.intermediateSize, eps = config.layerNormEps
+        let kernels = Kernels.active
         let hidden = hidden.pointer, qkv = qkv.pointer, context = context.pointer, intermediate = intermediate.pointer
         // Q|K|V for all tokens at once: [tokens × 3H] = bias + hidden · Wqkvᵀ. C starts as the bias rows and
         // sgemm adds with beta = 1: no separate bias pass, and OpenBLAS skips zeroing C.
@@ -217,40 +212,40 @@ public final class BertModel {
                    b: layer.outputWeight.pointer, ldb: h, beta: 1, c: hidden, ldc: h)
         parallel(tokens) { _, range in
             for t in range {
-                Activations.layerNorm(hidden + t * h, adding: nil, bias: layer.outputBias.pointer,
-                                      gamma: layer.attentionNormWeight.pointer, beta: layer.attentionNormBias.pointer,
-                                      count: h, epsilon: eps)
+                kernels.layerNorm(hidden + t * h, adding: nil, bias: layer.outputBias.pointer,
+                                  gamma: layer.attentionNormWeight.pointer, beta: layer.attentionNormBias.pointer,
+                                  count: h, epsilon: eps)
                 (intermediate + t * inter).update(from: layer.upBias.pointer, count: inter)
             }
         }
         blas.sgemm(.none, .transposed, m: tokens, n: inter, k: h, a: hidden, lda: h,
                    b: layer.upWeight.pointer, ldb: h, beta: 1, c: intermediate, ldc: inter)
         parallel(tokens) { _, range in
-            Activations.gelu(intermediate + range.lowerBound * inter, count: range.count * inter)
+            kernels.gelu(intermediate + range.lowerBound * inter, count: range.count * inter)
         }
         blas.sgemm(.none, .transposed, m: tokens, n: h, k: inter, a: intermediate, lda: inter,
                    b: layer.downWeight.pointer, ldb: inter, beta: 1, c: hidden, ldc: h)
         parallel(tokens) { _, range in
             for t in range {
-                Activations.layerNorm(hidden + t * h, adding: nil, bias: layer.downBias.pointer,
-                                      gamma: layer.outputNormWeight.pointer, beta: layer.outputNormBias.pointer,
-                                      count: h, epsilon: eps)
+                kernels.layerNorm(hidden + t * h, adding: nil, bias: layer.downBias.pointer,
+                                  gamma: layer.outputNormWeight.pointer, beta: layer.outputNormBias.pointer,
+                                  count: h, epsilon: eps)
             }
         }
     }
 
     /// Scaled dot-product attention of one sequence, every head, writing `context` rows.
     ///
-    /// Hand loops rather than sgemm: with ~25 tokens and 32-wide heads each product is a few thousand
+    /// Kernel calls rather than sgemm: with ~25 tokens and 32-wide heads each product is a few thousand
     /// multiply-adds, less than OpenBLAS's per-call overhead. Keys are first transposed to [d × L₁₆] so that
     /// a query's scores come out 16 keys per vector (one FMA per query element) instead of one horizontal
     /// sum per key.
     private func attention(sequenceStart start: Int, length: Int, scratch: UnsafeMutablePointer<Float>) {
-        typealias V = Activations.Vector
         let h = config.hiddenSize, heads = config.numAttentionHeads, d = h / heads
         let stride = 3 * h
         let padded = (length + 15) / 16 * 16
-        let scale = V(repeating: 1 / Float(d).squareRoot())
+        let scale = 1 / Float(d).squareRoot()
+        let kernels = Kernels.active
         let base = qkv.pointer + start * stride
         let out = context.pointer + start * h
         let scores = scratch, keys = scratch + length * padded
@@ -262,55 +257,13 @@ public final class BertModel {
                 for j in length..<padded { column[j] = 0 }
             }
             for i in 0..<length {
-                let qi = q + i * stride
                 let row = scores + i * padded
-                var block = 0
-                while block < padded {
-                    var acc = V(repeating: 0)
-                    for c in 0..<d {
-                        acc = acc.addingProduct(V(repeating: qi[c]),
-                                                UnsafeRawPointer(keys + c * padded + block).loadUnaligned(as: V.self))
-                    }
-                    UnsafeMutableRawPointer(row + block).storeBytes(of: acc * scale, as: V.self)
-                    block += 16
-                }
-                Activations.softmax(row, count: length)
-                Self.weightedSum(weights: row, rows: v, rowStride: stride, count: length, width: d,
-                                 into: out + i * h + head * d)
+                kernels.attentionScores(query: q + i * stride, keysTransposed: keys, dim: d, padded: padded, scale: scale,
+                                        into: row)
+                kernels.softmax(row, count: length)
+                kernels.weightedSum(weights: row, count: length, rows: v, rowStride: stride, dim: d,
+                                    into: out + i * h + head * d)
             }
         }
     }
-
-    /// out[0..<width] = Σⱼ weights[j] · rows[j·rowStride ..< j·rowStride + width].
-    @inline(__always)
-    private static func weightedSum(weights: UnsafePointer<Float>, rows: UnsafePointer<Float>, rowStride: Int, count: Int,
-                                    width: Int, into out: UnsafeMutablePointer<Float>) {
-        typealias V = Activations.Vector
-        let w = V.scalarCount
-        if width == 2 * w {
-            // The common head size (32): two accumulators held in registers across all keys.
-            var a0 = V(repeating: 0), a1 = V(repeating: 0)
-            for j in 0..<count {
-                let weight = V(repeating: weights[j])
-                let row = UnsafeRawPointer(rows + j * rowStride)
-                a0 = a0.addingProduct(weight, row.loadUnaligned(as: V.self))
-                a1 = a1.addingProduct(weight, row.loadUnaligned(fromByteOffset: w * 4, as: V.self))
-            }
-            UnsafeMutableRawPointer(out).storeBytes(of: a0, as: V.self)
-            UnsafeMutableRawPointer(out).storeBytes(of: a1, toByteOffset: w * 4, as: V.self)
-            return
-        }
-        for c in 0..<width { out[c] = 0 }
-        for j in 0..<count {
-            let weight = weights[j]
-            let row = rows + j * rowStride
-            for c in 0..<width { out[c] += weight * row[c] }
-        }
-    }
-}
-
-/// Carries a non-Sendable value into `concurrentPerform` where the caller guarantees exclusive, bounded use.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// One tensor's entry in a GGUF file's tensor table.
 public struct GGUFTensorInfo: Sendable, Equatable {
@@ -39,7 +40,7 @@ public final class GGUFFile: Sendable {
     /// Absolute offset of the tensor data section.
     public let dataOffset: Int
 
-    private let storage: GGUFStorage
+    private let storage: MappedFile
     // Keyed by UTF-8 bytes, not String: String equality is canonical equivalence, and two distinct keys that
     // differ only in Unicode normalisation must stay distinct.
     private let metadataIndex: [[UInt8]: Int]
@@ -51,15 +52,27 @@ public final class GGUFFile: Sendable {
 
     /// Memory-maps and parses the file at `url`.
     public convenience init(url: URL) throws {
-        try self.init(storage: GGUFStorage(path: url.path), name: url.path)
+        let path = url.path
+        let storage: MappedFile
+        do {
+            storage = try MappedFile(path: path)
+        } catch {
+            switch error {
+            case .open: throw GGUFError(file: path, field: "file", reason: "cannot open: \(error.reason)")
+            case .stat: throw GGUFError(file: path, field: "file", reason: "cannot stat: \(error.reason)")
+            case .notRegularFile: throw GGUFError(file: path, field: "file", reason: error.reason)
+            case .map: throw GGUFError(file: path, field: "file", reason: "mmap failed: \(error.reason)")
+            }
+        }
+        try self.init(storage: storage, name: path)
     }
 
     /// Parses an in-memory copy of a GGUF file (the bytes are copied once).
     public convenience init(bytes: [UInt8], name: String = "<memory>") throws {
-        try self.init(storage: GGUFStorage(bytes: bytes), name: name)
+        try self.init(storage: MappedFile(copying: bytes), name: name)
     }
 
-    private init(storage: GGUFStorage, name: String) throws {
+    private init(storage: MappedFile, name: String) throws {
         self.storage = storage
         self.name = name
         var r = GGUFReader(base: storage.base, count: storage.count, file: name)

@@ -1,26 +1,5 @@
 import Foundation
 
-/// How one vector is taken from a Llama forward pass.
-public enum LlamaPooling: String, Sendable, Hashable, CaseIterable {
-    /// The last token's hidden state after the final RMSNorm (`hidden` dimensions).
-    case last
-    /// The LM head (tied token embedding) applied to that state: next-token logits (`vocab` dimensions).
-    case logits
-    /// The average of the final-norm hidden states over every token of the input, template and control
-    /// tokens included.
-    case mean
-}
-
-/// What the model reads for a text.
-public enum LlamaPrompt: String, Sendable, Hashable, CaseIterable {
-    /// The text alone, no special tokens.
-    case raw
-    /// The chat template applied to one user message (default system message), no generation prompt.
-    case chat
-    /// As `chat`, followed by the generation prompt (`<|im_start|>assistant\n`).
-    case chatGen
-}
-
 /// A Llama decoder (SmolLM2-Instruct GGUF) used as a text embedder: tokenizer, chat template, forward pass
 /// and one pooling, with L2-normalised vectors.
 ///
@@ -34,8 +13,8 @@ public final class LlamaEmbedder: EmbeddingModel {
     /// prompts work, and asking for a chat prompt throws the template error).
     public let template: ChatTemplate?
     private let templateError: Error?
-    public let pooling: LlamaPooling
-    public let prompt: LlamaPrompt
+    public let pooling: Pooling
+    public let prompt: Prompt
     public let maxTokens: Int
     /// Texts per forward pass (they are right-padded to the longest of the pass).
     public let batchSize: Int
@@ -43,7 +22,7 @@ public final class LlamaEmbedder: EmbeddingModel {
     public var dimensions: Int { pooling == .logits ? model.config.vocabSize : model.config.hidden }
 
     /// Loads the GGUF file at `ggufFile` (weights dequantised to f32, ~540 MB for SmolLM2-135M).
-    public init(ggufFile: URL, pooling: LlamaPooling = .last, prompt: LlamaPrompt = .chat,
+    public init(ggufFile: URL, pooling: Pooling = .last, prompt: Prompt = .chat,
                 maxTokens: Int = 512, batchSize: Int = 16) throws {
         let gguf = try GGUFFile(url: ggufFile)
         model = try LlamaModel(gguf: gguf)
@@ -71,7 +50,7 @@ public final class LlamaEmbedder: EmbeddingModel {
 
     /// Token ids for `text` under `prompt`, cut to `maxTokens`. For chat prompts the user text is shortened
     /// (never the template), so the sequence still ends with the template's closing tokens.
-    public func tokenize(_ text: String, prompt: LlamaPrompt) throws -> TokenizedText {
+    public func tokenize(_ text: String, prompt: Prompt) throws -> TokenizedText {
         let ids: [Int32]
         var truncated = false
         switch prompt {
@@ -119,9 +98,9 @@ public final class LlamaEmbedder: EmbeddingModel {
     }
 
     /// Several poolings of one forward pass per batch, each L2-normalised.
-    public func embedVariants(_ texts: [String], poolings: [LlamaPooling], prompt: LlamaPrompt) throws -> [LlamaPooling: [Embedding]] {
+    public func embedVariants(_ texts: [String], poolings: [Pooling], prompt: Prompt) throws -> [Pooling: [Embedding]] {
         let tokenized = try texts.map { try tokenize($0, prompt: prompt) }
-        var out: [LlamaPooling: [Embedding]] = [:]
+        var out: [Pooling: [Embedding]] = [:]
         for p in poolings { out[p] = [] }
         try forEachBatch(tokenized) { batch, states in
             for p in poolings {
@@ -135,10 +114,10 @@ public final class LlamaEmbedder: EmbeddingModel {
     /// without the generation prompt's tokens, and attention is causal, so its last token's state (and mean)
     /// sit in the same pass. Falls back to a separate `chat` pass for a text whose `chat` rendering is not a
     /// token prefix of its `chatGen` rendering (for example when truncation cut them differently).
-    public func embedChatVariants(_ texts: [String], poolings: [LlamaPooling]) throws -> [LlamaPrompt: [LlamaPooling: [Embedding]]] {
+    public func embedChatVariants(_ texts: [String], poolings: [Pooling]) throws -> [Prompt: [Pooling: [Embedding]]] {
         let gen = try texts.map { try tokenize($0, prompt: .chatGen) }
         let chat = try texts.map { try tokenize($0, prompt: .chat) }
-        var result: [LlamaPrompt: [LlamaPooling: [Embedding]]] = [.chat: [:], .chatGen: [:]]
+        var result: [Prompt: [Pooling: [Embedding]]] = [.chat: [:], .chatGen: [:]]
         for p in poolings { result[.chat]![p] = []; result[.chatGen]![p] = [] }
         var fallback: [Int] = []
         var index = 0
@@ -177,28 +156,14 @@ public final class LlamaEmbedder: EmbeddingModel {
     }
 
     /// Pools each sequence (or only sequence `only`) of a pass as if it ended `offsetFromEnd` tokens early.
-    private func pool(_ p: LlamaPooling, states: LlamaModel.HiddenStates, batch: [TokenizedText], offsetFromEnd: Int,
+    private func pool(_ p: Pooling, states: LlamaModel.HiddenStates, batch: [TokenizedText], offsetFromEnd: Int,
                       only: Int? = nil) -> [Embedding] {
         let indices = only.map { [$0] } ?? Array(0..<states.lengths.count)
-        let vectors: [[Float]] = indices.map { b in
-            let length = states.lengths[b] - offsetFromEnd
-            switch p {
-            case .last, .logits: return states.state(sequence: b, position: length - 1)
-            case .mean: return states.mean(sequence: b, upTo: length)
-            }
+        let vectors = states.pooled(p, sequences: indices, upTo: indices.map { states.lengths[$0] - offsetFromEnd },
+                                    head: model.logits)
+        return zip(vectors, batch).map { v, t in
+            Embedding(vector: v, tokenCount: t.ids.count - offsetFromEnd, truncated: t.truncated)
         }
-        let pooled = p == .logits ? model.logits(vectors) : vectors
-        return zip(pooled, batch).map { v, t in
-            Embedding(vector: Self.normalized(v), tokenCount: t.ids.count - offsetFromEnd, truncated: t.truncated)
-        }
-    }
-
-    static func normalized(_ v: [Float]) -> [Float] {
-        var ss: Double = 0
-        for x in v { ss += Double(x) * Double(x) }
-        guard ss > 0 else { return v }
-        let inv = Float(1 / ss.squareRoot())
-        return v.map { $0 * inv }
     }
 }
 

@@ -1,5 +1,6 @@
 import BLAS
 import Foundation
+import Kernels
 
 /// A Llama-architecture decoder (SmolLM2) run in f32 on OpenBLAS, for embeddings rather than generation.
 ///
@@ -91,22 +92,21 @@ public final class LlamaModel: Sendable {
         /// The state at each sequence's own last real token.
         public func lastToken(sequence b: Int) -> [Float] { state(sequence: b, position: lengths[b] - 1) }
 
-        /// The average over every real token of sequence `b`.
-        public func mean(sequence b: Int) -> [Float] { mean(sequence: b, upTo: lengths[b]) }
+        /// The unit vector along the average of every real token's state of sequence `b` (mean pooling).
+        public func mean(sequence b: Int) -> [Float] { pooled(.mean, sequences: [b], upTo: [lengths[b]])[0] }
 
-        /// The average over the first `count` real tokens of sequence `b` (a prefix of it, under causal
-        /// attention, is exactly what a pass over that prefix alone would give).
-        public func mean(sequence b: Int, upTo count: Int) -> [Float] {
-            precondition(count >= 1 && count <= lengths[b])
-            var out = [Float](repeating: 0, count: hidden)
+        /// `pooling` of each sequence in `sequences`, as if sequence `sequences[i]` ended after `upTo[i]` tokens (a
+        /// prefix, under causal attention, is exactly what a pass over that prefix alone would give); `head` maps
+        /// states to logits for `.logits`.
+        func pooled(_ pooling: Pooling, sequences: [Int], upTo: [Int], head: (([[Float]]) -> [[Float]])? = nil) -> [[Float]] {
             values.withUnsafeBufferPointer { v in
-                for t in 0..<count {
-                    let row = (b * paddedLength + t) * hidden
-                    for d in 0..<hidden { out[d] += v[row + d] }
+                let rows = zip(sequences, upTo).map { b, count in
+                    precondition(count >= 1 && count <= lengths[b])
+                    return TokenRows(start: v.baseAddress! + b * paddedLength * hidden, count: count, rowStride: hidden,
+                                     dim: hidden)
                 }
+                return pooling.vectors(of: rows, head: head)
             }
-            let inv = 1 / Float(count)
-            return out.map { $0 * inv }
         }
     }
 
@@ -139,7 +139,8 @@ public final class LlamaModel: Sendable {
         // packing than they gain; each gets at least `minGroupTokens` (when there are enough).
         let groups = Self.split(lengths: lengths, into: min(threads, lengths.reduce(0, +) / Self.minGroupTokens))
         values.withUnsafeMutableBufferPointer { vb in
-            let out = LlamaSendablePointer(vb.baseAddress!)
+            // The groups write disjoint rows, and concurrentPerform returns only when all are done.
+            let out = UncheckedSendable(vb.baseAddress!)
             if groups.count == 1 {
                 run(batch, sequences: groups[0], paddedLength: T, into: out)
             } else {
@@ -157,8 +158,8 @@ public final class LlamaModel: Sendable {
     static let minGroupTokens = 64
 
     /// Contiguous ranges of sequence indices, `parts` of them (fewer when there are fewer sequences), with
-    /// about equal token counts.
-    public static func split(lengths: [Int], into parts: Int) -> [Range<Int>] {
+    /// about equal token counts. Internal; tests reach it through `@testable import`.
+    static func split(lengths: [Int], into parts: Int) -> [Range<Int>] {
         let parts = max(1, min(parts, lengths.count))
         guard parts > 1 else { return [0..<lengths.count] }
         let total = lengths.reduce(0, +)
@@ -181,8 +182,9 @@ public final class LlamaModel: Sendable {
 
     /// The whole decoder over the sequences `sequences` of `batch`, packed; writes each sequence's final-norm
     /// states to `out` at rows `b·paddedLength + t`.
-    private func run(_ batch: [[Int32]], sequences: Range<Int>, paddedLength T: Int, into out: LlamaSendablePointer) {
-        let c = config
+    private func run(_ batch: [[Int32]], sequences: Range<Int>, paddedLength T: Int,
+                     into out: UncheckedSendable<UnsafeMutablePointer<Float>>) {
+        let c = config, kernels = Kernels.active
         let H = c.hidden, qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
         let qkvDim = qDim + 2 * kvDim, ffn = c.ffn
         var offsets: [Int] = [], N = 0
@@ -210,7 +212,9 @@ public final class LlamaModel: Sendable {
         }
         for layer in layers {
             // Attention block: x += Wo · attention(RoPE(Wq·n(x)), RoPE(Wk·n(x)), Wv·n(x)).
-            layer.attnNorm.withUnsafeBufferPointer { LlamaMath.rmsNorm(x, $0.baseAddress!, xn, rows: N, dim: H, eps: c.rmsEps) }
+            layer.attnNorm.withUnsafeBufferPointer {
+                kernels.rmsNorm(x, weight: $0.baseAddress!, into: xn, rows: N, dim: H, epsilon: c.rmsEps)
+            }
             linear(xn, layer.wqkv, qkv, rows: N, inDim: H, outDim: qkvDim)
             for (k, L) in lengths.enumerated() {
                 applyRoPE(qkv + offsets[k] * qkvDim, length: L, rowStride: qkvDim)
@@ -219,18 +223,20 @@ public final class LlamaModel: Sendable {
             linear(attn, layer.wo, x, rows: N, inDim: qDim, outDim: H, accumulate: true)
 
             // Feed-forward block: x += Wdown · (silu(Wgate·n(x)) ⊙ Wup·n(x)).
-            layer.ffnNorm.withUnsafeBufferPointer { LlamaMath.rmsNorm(x, $0.baseAddress!, xn, rows: N, dim: H, eps: c.rmsEps) }
+            layer.ffnNorm.withUnsafeBufferPointer {
+                kernels.rmsNorm(x, weight: $0.baseAddress!, into: xn, rows: N, dim: H, epsilon: c.rmsEps)
+            }
             linear(xn, layer.wGateUp, gateUp, rows: N, inDim: H, outDim: 2 * ffn)
             for r in 0..<N {
                 let row = gateUp + r * 2 * ffn
-                LlamaMath.swiGLU(gate: row, up: row + ffn, out: act + r * ffn, count: ffn)
+                kernels.swiGLU(gate: row, up: row + ffn, into: act + r * ffn, count: ffn)
             }
             linear(act, layer.wDown, x, rows: N, inDim: ffn, outDim: H, accumulate: true)
         }
         outputNorm.withUnsafeBufferPointer { w in
             for (k, b) in sequences.enumerated() {
-                LlamaMath.rmsNorm(x + offsets[k] * H, w.baseAddress!, out.pointer + b * T * H,
-                                  rows: lengths[k], dim: H, eps: c.rmsEps)
+                kernels.rmsNorm(x + offsets[k] * H, weight: w.baseAddress!, into: out.value + b * T * H,
+                                rows: lengths[k], dim: H, epsilon: c.rmsEps)
             }
         }
     }
@@ -314,7 +320,7 @@ public final class LlamaModel: Sendable {
     /// `attentionBlock × length` floats.
     private func attention(_ qkv: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ s: UnsafeMutablePointer<Float>,
                            length L: Int) {
-        let c = config, d = c.headDim
+        let c = config, d = c.headDim, kernels = Kernels.active
         let qDim = c.heads * d, kvDim = c.kvHeads * d, stride = qDim + 2 * kvDim
         let group = c.heads / c.kvHeads
         let scale = 1 / Float(d).squareRoot()
@@ -328,7 +334,7 @@ public final class LlamaModel: Sendable {
                            b: k, ldb: stride, c: s, ldc: keys)
                 for r in 0..<rows {
                     let row = s + r * keys, visible = t0 + r + 1
-                    LlamaMath.softmax(row, count: visible)
+                    kernels.softmax(row, count: visible)
                     (row + visible).update(repeating: 0, count: keys - visible)
                 }
                 blas.sgemm(.none, .none, m: rows, n: d, k: keys, a: s, lda: keys, b: v, ldb: stride,
@@ -337,12 +343,6 @@ public final class LlamaModel: Sendable {
             }
         }
     }
-}
-
-/// A pointer handed to the worker threads of one forward pass, which write disjoint rows through it.
-struct LlamaSendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }
 
 public enum LlamaError: Error, CustomStringConvertible, Sendable {

@@ -1,3 +1,5 @@
+import Kernels
+
 /// Dequantisation of ggml block formats: one small function per format, each turning `count` values' worth of
 /// raw blocks into floats. Callers guarantee `src` holds `type.byteCount(values: count)` bytes and `dst` has
 /// room for `count` floats (`dequantizeRow` checks both and is the entry point for everything else).
@@ -44,9 +46,9 @@ public enum QuantBlockFormats {
 
     @inline(__always) static func u8(_ p: UnsafeRawPointer, _ o: Int) -> UInt8 { p.load(fromByteOffset: o, as: UInt8.self) }
 
-    /// IEEE half → float through Swift's Float16, which the compiler lowers to F16C on x86.
+    /// A block's IEEE half scale as a float.
     @inline(__always) static func f16(_ p: UnsafeRawPointer, _ o: Int) -> Float {
-        Float(Float16(bitPattern: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self))))
+        Kernels.float(fromHalf: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
     }
 
     @inline(__always) static func u32(_ p: UnsafeRawPointer, _ o: Int) -> UInt32 {
@@ -59,15 +61,14 @@ public enum QuantBlockFormats {
         for i in 0..<n { d[i] = Float(bitPattern: u32(s, 4 * i)) }
     }
 
+    /// Whole F16 tensors are rows of halves: the kernel widens them with F16C where the CPU has it.
     static func dequantizeF16(_ s: UnsafeRawPointer, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
-        for i in 0..<n { d[i] = f16(s, 2 * i) }
+        Kernels.active.widenHalves(s, into: d, count: n)
     }
 
-    /// bfloat16 is the top half of a float32: shift it back into place.
     static func dequantizeBF16(_ s: UnsafeRawPointer, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
         for i in 0..<n {
-            let h = UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-            d[i] = Float(bitPattern: UInt32(h) << 16)
+            d[i] = Kernels.float(fromBFloat16: UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
         }
     }
 

@@ -1,10 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Kernels
 
 /// A `.safetensors` file, memory-mapped and validated once when opened.
 ///
@@ -12,9 +7,7 @@ import Darwin
 /// plus an optional `__metadata__` that is ignored), then the data area that `data_offsets` index into.
 /// Everything the header claims is checked against the file before any tensor is read, so a damaged or
 /// hostile file produces an `EmbedderError` rather than a read outside the mapping.
-public final class SafetensorsFile: @unchecked Sendable {
-    // @unchecked: the mapping is read-only and never changes after `init`, so sharing it is safe.
-
+public final class SafetensorsFile: Sendable {
     /// Element types the format defines. Only the floating-point ones can be read as `[Float]`; the others
     /// are still validated so that files carrying, say, an `I64` `position_ids` buffer open fine.
     public enum DType: String, Sendable, CaseIterable {
@@ -49,44 +42,29 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Every tensor in the file, by name.
     public let tensors: [String: TensorInfo]
 
-    private let mapping: UnsafeMutableRawPointer
-    private let mappedLength: Int
+    private let file: MappedFile
     private let dataStart: Int
 
     /// Maps `url` and validates its header. Throws `EmbedderError` naming the file and the offending field.
     public init(url: URL) throws {
         self.url = url
         let name = url.path
-        let fd = open(name, O_RDONLY)
-        guard fd >= 0 else {
-            throw EmbedderError.file(name, "cannot open (\(String(cString: strerror(errno))))")
-        }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else {
-            throw EmbedderError.file(name, "cannot stat (\(String(cString: strerror(errno))))")
-        }
-        let fileSize = Int(status.st_size)
-        guard fileSize >= 8 else {
-            throw EmbedderError.file(name, "file is \(fileSize) bytes, too short for the 8-byte header length")
-        }
-        guard let base = mmap(nil, fileSize, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-            throw EmbedderError.file(name, "cannot mmap (\(String(cString: strerror(errno))))")
-        }
         do {
-            let parsed = try SafetensorsFile.parseHeader(UnsafeRawPointer(base), fileSize: fileSize, name: name)
-            tensors = parsed.tensors
-            dataStart = parsed.dataStart
+            file = try MappedFile(path: name)
         } catch {
-            munmap(base, fileSize)
-            throw error
+            switch error {
+            case .open: throw EmbedderError.file(name, "cannot open (\(error.reason))")
+            case .stat: throw EmbedderError.file(name, "cannot stat (\(error.reason))")
+            case .notRegularFile: throw EmbedderError.file(name, "cannot open (\(error.reason))")
+            case .map: throw EmbedderError.file(name, "cannot mmap (\(error.reason))")
+            }
         }
-        mapping = base
-        mappedLength = fileSize
-    }
-
-    deinit {
-        munmap(mapping, mappedLength)
+        guard file.count >= 8, let base = file.base else {
+            throw EmbedderError.file(name, "file is \(file.count) bytes, too short for the 8-byte header length")
+        }
+        let parsed = try SafetensorsFile.parseHeader(base, fileSize: file.count, name: name)
+        tensors = parsed.tensors
+        dataStart = parsed.dataStart
     }
 
     /// The tensor's values converted to `Float` (F32 copied, F16/BF16 widened exactly).
@@ -95,7 +73,8 @@ public final class SafetensorsFile: @unchecked Sendable {
             throw EmbedderError.file(url.path, "no tensor '\(tensorName)'")
         }
         let count = info.elementCount
-        let source = UnsafeRawPointer(mapping) + dataStart + info.dataOffsets.lowerBound
+        // `file.base` is non-nil: init refused files shorter than the header length.
+        let source = file.base! + dataStart + info.dataOffsets.lowerBound
         switch info.dtype {
         case .f32:
             // The data area need not be 4-byte aligned (it starts right after the JSON), so copy bytes.
@@ -105,17 +84,13 @@ public final class SafetensorsFile: @unchecked Sendable {
             }
         case .f16:
             return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for i in 0..<count {
-                    buffer[i] = SafetensorsFile.halfToFloat(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                }
+                if count > 0 { Kernels.active.widenHalves(source, into: buffer.baseAddress!, count: count) }
                 initialized = count
             }
         case .bf16:
             return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 for i in 0..<count {
-                    // BF16 is the top half of an F32, so widening is a shift.
-                    let bits = source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
-                    buffer[i] = Float(bitPattern: UInt32(bits) << 16)
+                    buffer[i] = Kernels.float(fromBFloat16: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
                 }
                 initialized = count
             }
@@ -123,22 +98,6 @@ public final class SafetensorsFile: @unchecked Sendable {
             throw EmbedderError.file(
                 url.path, "tensor '\(tensorName)' has dtype \(info.dtype.rawValue); only F32, F16 and BF16 can be read as floats")
         }
-    }
-
-    /// IEEE binary16 → binary32, exact for every input (subnormals, infinities and NaNs included).
-    static func halfToFloat(_ h: UInt16) -> Float {
-        let sign = UInt32(h & 0x8000) << 16
-        let exponent = Int(h >> 10) & 0x1f
-        let mantissa = UInt32(h & 0x3ff)
-        if exponent == 0 {
-            // Zero or subnormal: value = mantissa · 2^-24, exactly representable in Float.
-            let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
-            return sign != 0 ? -magnitude : magnitude
-        }
-        if exponent == 31 {
-            return Float(bitPattern: sign | 0x7f80_0000 | (mantissa << 13))
-        }
-        return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
     }
 
     private static func parseHeader(

@@ -127,7 +127,7 @@ public final class SentenceTransformer: EmbeddingModel {
         var start = 0
         while start < order.count {
             let batch = Array(order[start..<min(start + batchSize, order.count)])
-            let vectors = try model.meanPooledEmbeddings(batch.map { tokenized[$0].ids })
+            let vectors = try model.embeddings(batch.map { tokenized[$0].ids }, pooling: .mean)
             for (index, vector) in zip(batch, vectors) {
                 results[index] = Embedding(vector: vector, tokenCount: tokenized[index].ids.count, truncated: tokenized[index].truncated)
             }

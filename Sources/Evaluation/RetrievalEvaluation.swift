@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import VecDB
 
 /// One model evaluated on a BEIR dataset: the corpus ingested into a collection, every query of the split
@@ -130,7 +131,7 @@ public struct RetrievalEvaluation: Sendable {
                 run[query.id] = hits
                 for (documentID, grade) in judgments where grade > 0 {
                     guard let id = internalIDs[documentID], let documentVector = relevantVectors[id] else { continue }
-                    relevantScores.append(Double(zip(vector, documentVector).reduce(Float(0)) { $0 + $1.0 * $1.1 }))
+                    relevantScores.append(Double(Kernels.active.dot(vector, documentVector)))
                 }
                 progress(.search, index + 1, dataset.queries.count)
             }

@@ -93,17 +93,18 @@ public struct HNSWIndex: Sendable {
     }
 
     /// Inserts one vector under document `id` in the caller's write transaction (a writer with one insert and a
-    /// flush: every block it touches is rewritten, so use `writer(in:)` for more than a few).
-    public func insert(id: UInt64, vector: [Float], in txn: Transaction) throws {
+    /// flush: every block it touches is rewritten). Internal: programs use `writer(in:)`; tests reach this through
+    /// `@testable import`.
+    func insert(id: UInt64, vector: [Float], in txn: Transaction) throws {
         let w = try writer(in: txn)
         try w.insert(id: id, vector: vector)
         try w.flush()
     }
 
     /// Removes document `id` and repairs the nodes that linked to it; false when it was not indexed.
-    /// (One repair sweep over the collection per call: remove many through `writer(in:).remove(ids:)`.)
+    /// (One repair sweep over the collection per call; programs remove through `writer(in:).remove(ids:)`.)
     @discardableResult
-    public func remove(id: UInt64, in txn: Transaction) throws -> Bool {
+    func remove(id: UInt64, in txn: Transaction) throws -> Bool {
         let w = try writer(in: txn)
         let n = try w.remove(ids: [id])
         try w.flush()
@@ -655,7 +656,7 @@ extension GraphAccess {
     /// Records the first link to a node that does not exist; the search skips it and its caller throws.
     func noteMissingNode(_ node: UInt32, linkedFrom source: UInt32, level: Int) {
         if failure == nil {
-            failure = HNSWError.corrupted("node \(source) links to missing node \(node) on layer \(level); run `vecdb check --repair`")
+            failure = HNSWError.danglingLink(node: source, target: node, layer: level)
         }
     }
 
@@ -665,7 +666,7 @@ extension GraphAccess {
                    accept: ((UInt64) -> Bool)? = nil) -> [(id: UInt64, score: Float)] {
         let entry = meta.entryPoint
         guard entry < meta.nodeCount else {
-            failure = HNSWError.corrupted("entry point \(entry) is not one of the \(meta.nodeCount) nodes; run `vecdb check --repair`")
+            failure = HNSWError.entryPointOutOfRange(entry: entry, nodeCount: meta.nodeCount)
             return []
         }
         var ep = Neighbour(-Distance.dot(q, vector(entry), count: dimensions), entry)

@@ -291,6 +291,11 @@ public enum HNSWError: Error, Equatable, CustomStringConvertible {
     case readOnlyTransaction
     /// Stored data does not match the layout.
     case corrupted(String)
+    /// Node `node` lists `target` as a neighbour on `layer`, but the index has no such node. Found during a search;
+    /// what to do about it (rebuild the index from the stored vectors) is the caller's business.
+    case danglingLink(node: UInt32, target: UInt32, layer: Int)
+    /// The metadata's entry point is not one of its `nodeCount` nodes.
+    case entryPointOutOfRange(entry: UInt32, nodeCount: UInt32)
     /// Parameters out of range.
     case invalidParameters(String)
 
@@ -302,6 +307,9 @@ public enum HNSWError: Error, Equatable, CustomStringConvertible {
         case .duplicate(let id): "document \(id) is already indexed"
         case .readOnlyTransaction: "index writes need a write transaction"
         case .corrupted(let s): "HNSW index corrupted: \(s)"
+        case .danglingLink(let node, let target, let layer):
+            "HNSW index corrupted: node \(node) links to missing node \(target) on layer \(layer)"
+        case .entryPointOutOfRange(let entry, let count): "HNSW index corrupted: entry point \(entry) is not one of the \(count) nodes"
         case .invalidParameters(let s): "invalid HNSW parameters: \(s)"
         }
     }

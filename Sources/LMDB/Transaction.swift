@@ -139,8 +139,9 @@ public final class Transaction {
         try statistics(db).ms_entries
     }
 
-    /// Pages (branch, leaf and overflow) the database `db` occupies.
-    public func pageCount(_ db: Database) throws(LMDBError) -> Int {
+    /// Pages (branch, leaf and overflow) the database `db` occupies. Internal: only tests weigh tables this way (through
+    /// `@testable import`).
+    func pageCount(_ db: Database) throws(LMDBError) -> Int {
         let stat = try statistics(db)
         return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
     }

@@ -20,8 +20,8 @@ public struct EmbeddingOptions: Sendable, Equatable {
 
     /// Llama defaults: the last token's final-norm state of the chat-templated text without the generation
     /// prompt — the seed article's setup, with the hidden state instead of the 49,152 logits.
-    static let llamaDefaultPooling = LlamaPooling.last
-    static let llamaDefaultPrompt = LlamaPrompt.chat
+    static let llamaDefaultPooling = Pooling.last
+    static let llamaDefaultPrompt = Prompt.chat
     static let llamaDefaultMaxTokens = 512
 }
 
@@ -62,14 +62,14 @@ public final class SpaceEmbedder: SpaceEmbedding {
             tokenizeText = { try model.tokenize($0) }
         case .gguf:
             let poolings = try (options.poolings ?? [EmbeddingOptions.llamaDefaultPooling.rawValue]).map { name in
-                guard let p = LlamaPooling(rawValue: name) else {
+                guard let p = Pooling(rawValue: name) else {
                     throw ModelError.unsupportedSetting(model: reference.given, setting: .pooling,
                                                         detail: "'\(name)' is unknown: use last, logits or mean")
                 }
                 return p
             }
-            let prompts = try (options.prompts ?? [SpaceEmbedder.promptName(EmbeddingOptions.llamaDefaultPrompt)]).map { name in
-                guard let p = SpaceEmbedder.prompt(named: name) else {
+            let prompts = try (options.prompts ?? [EmbeddingOptions.llamaDefaultPrompt.rawValue]).map { name in
+                guard let p = Prompt(rawValue: name) else {
                     throw ModelError.unsupportedSetting(model: reference.given, setting: .prompt,
                                                         detail: "'\(name)' is unknown: use raw, chat or chat-gen")
                 }
@@ -85,12 +85,12 @@ public final class SpaceEmbedder: SpaceEmbedding {
                         && maxTokens == EmbeddingOptions.llamaDefaultMaxTokens
                     var name = base
                     if !isDefault {
-                        name += ":\(pooling.rawValue):\(SpaceEmbedder.promptName(prompt))"
+                        name += ":\(pooling.rawValue):\(prompt.rawValue)"
                         if maxTokens != EmbeddingOptions.llamaDefaultMaxTokens { name += ":\(maxTokens)" }
                     }
                     planned.append(VectorSpace(
                         collection: name, model: reference.given, weightsSHA256: reference.weightsSHA256,
-                        pooling: pooling.rawValue, prompt: SpaceEmbedder.promptName(prompt),
+                        pooling: pooling.rawValue, prompt: prompt.rawValue,
                         maxTokens: maxTokens,
                         dimensions: pooling == .logits ? model.model.config.vocabSize : model.model.config.hidden))
                 }
@@ -98,7 +98,7 @@ public final class SpaceEmbedder: SpaceEmbedding {
             spaces = planned
             compute = { texts in
                 // chat is a token prefix of chat-gen: one causal pass gives both.
-                var byPrompt: [LlamaPrompt: [LlamaPooling: [Embedding]]] = [:]
+                var byPrompt: [Prompt: [Pooling: [Embedding]]] = [:]
                 if prompts.contains(.chat) && prompts.contains(.chatGen) {
                     byPrompt = try model.embedChatVariants(texts, poolings: poolings)
                 }
@@ -148,14 +148,4 @@ public final class SpaceEmbedder: SpaceEmbedding {
     /// The ids the model receives for `text` in the first space (template included for chat prompts).
     public func tokenize(_ text: String) throws -> TokenizedText { try tokenizeText(text) }
 
-    static func prompt(named name: String) -> LlamaPrompt? {
-        switch name {
-        case "raw": return .raw
-        case "chat": return .chat
-        case "chat-gen": return .chatGen
-        default: return nil
-        }
-    }
-
-    static func promptName(_ prompt: LlamaPrompt) -> String { prompt == .chatGen ? "chat-gen" : prompt.rawValue }
 }

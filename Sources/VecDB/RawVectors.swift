@@ -1,4 +1,5 @@
 import Index
+import Kernels
 
 extension VectorDatabase {
     /// A collection for vectors computed elsewhere (no model): `model` is "raw" and vectors are stored as given,
@@ -21,12 +22,12 @@ extension VectorDatabase {
                 guard item.vector.count == dimensions else {
                     throw VecDBError.invalidArgument("vector of '\(item.id)' has \(item.vector.count) dimensions; '\(name)' has \(dimensions)")
                 }
-                let norm = item.vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                let (vector, norm) = Kernels.l2Normalized(item.vector)
                 guard norm > 0, norm.isFinite else {
                     throw VecDBError.invalidArgument("vector of '\(item.id)' has no direction (norm \(norm))")
                 }
                 let id = try batch.putDocument(text: item.text, externalID: item.id, metadataJSON: nil).id
-                try batch.putVector(item.vector.map { $0 / norm }, collection: name, document: id)
+                try batch.putVector(vector, collection: name, document: id)
                 return id
             }
         }

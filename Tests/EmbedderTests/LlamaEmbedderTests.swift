@@ -16,7 +16,7 @@ final class LlamaEmbedderTests: XCTestCase {
         return e
     }
 
-    static let variantNames: [(String, LlamaPrompt)] = [("add_generation_prompt=False", .chat), ("add_generation_prompt=True", .chatGen)]
+    static let variantNames: [(String, Prompt)] = [("add_generation_prompt=False", .chat), ("add_generation_prompt=True", .chatGen)]
 
     struct Variant {
         var texts: [String]
@@ -102,7 +102,7 @@ final class LlamaEmbedderTests: XCTestCase {
         for (name, prompt) in Self.variantNames {
             let ref = try reference(name)
             let v = try e.embedVariants(Self.questionsAndAnswers, poolings: [.last, .logits], prompt: prompt)
-            for (pooling, qa, full) in [(LlamaPooling.last, ref.cosHiddenQA, ref.cosHidden4), (.logits, ref.cosLogitsQA, ref.cosLogits4)] {
+            for (pooling, qa, full) in [(Pooling.last, ref.cosHiddenQA, ref.cosHidden4), (.logits, ref.cosLogitsQA, ref.cosLogits4)] {
                 let vecs = v[pooling]!.map(\.vector)
                 for i in 0..<4 {
                     for j in 0..<4 {
@@ -122,11 +122,11 @@ final class LlamaEmbedderTests: XCTestCase {
     func testBatchedEqualsOneByOne() throws {
         let e = try embedder()
         let texts = Self.questionsAndAnswers + ["x", "Numbers 12345 and CJK 你好 and emoji 👍🏽."]
-        for prompt in LlamaPrompt.allCases {
-            let batched = try e.embedVariants(texts, poolings: LlamaPooling.allCases, prompt: prompt)
+        for prompt in Prompt.allCases {
+            let batched = try e.embedVariants(texts, poolings: Pooling.allCases, prompt: prompt)
             for (i, t) in texts.enumerated() {
-                let single = try e.embedVariants([t], poolings: LlamaPooling.allCases, prompt: prompt)
-                for p in LlamaPooling.allCases {
+                let single = try e.embedVariants([t], poolings: Pooling.allCases, prompt: prompt)
+                for p in Pooling.allCases {
                     let c = LlamaTestSupport.cosine(batched[p]![i].vector, single[p]![0].vector)
                     XCTAssertGreaterThanOrEqual(c, 0.99999, "\(prompt) \(p) text \(i)")
                     XCTAssertEqual(batched[p]![i].tokenCount, single[p]![0].tokenCount)
@@ -146,10 +146,10 @@ final class LlamaEmbedderTests: XCTestCase {
     func testChatVariantsFromOnePass() throws {
         let e = try embedder()
         let texts = Self.questionsAndAnswers
-        let both = try e.embedChatVariants(texts, poolings: LlamaPooling.allCases)
-        for prompt in [LlamaPrompt.chat, .chatGen] {
-            let separate = try e.embedVariants(texts, poolings: LlamaPooling.allCases, prompt: prompt)
-            for p in LlamaPooling.allCases {
+        let both = try e.embedChatVariants(texts, poolings: Pooling.allCases)
+        for prompt in [Prompt.chat, .chatGen] {
+            let separate = try e.embedVariants(texts, poolings: Pooling.allCases, prompt: prompt)
+            for p in Pooling.allCases {
                 for i in 0..<texts.count {
                     let c = LlamaTestSupport.cosine(both[prompt]![p]![i].vector, separate[p]![i].vector)
                     XCTAssertGreaterThanOrEqual(c, 0.99999, "\(prompt) \(p) \(i)")
@@ -162,7 +162,7 @@ final class LlamaEmbedderTests: XCTestCase {
     func testTruncationKeepsTemplateTail() throws {
         let e = try embedder()
         let long = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 200)
-        for prompt in LlamaPrompt.allCases {
+        for prompt in Prompt.allCases {
             let t = try e.tokenize(long, prompt: prompt)
             XCTAssertTrue(t.truncated)
             XCTAssertLessThanOrEqual(t.ids.count, e.maxTokens)

@@ -1,5 +1,5 @@
 import BLAS
-import Embedder
+@testable import Embedder
 import Foundation
 import TestSupport
 import XCTest

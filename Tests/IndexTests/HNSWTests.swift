@@ -1,5 +1,5 @@
 import Foundation
-import Index
+@testable import Index
 import LMDB
 import TestSupport
 import XCTest

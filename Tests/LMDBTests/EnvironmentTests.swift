@@ -1,5 +1,5 @@
 import Foundation
-import LMDB
+@testable import LMDB
 import XCTest
 
 final class EnvironmentTests: XCTestCase {

@@ -1,5 +1,6 @@
 import BLAS
 import Foundation
+import Kernels
 
 /// One batch of symmetric InfoNCE: query i is answered by document i (i < queries.count); documents past that are
 /// extra negatives (mined hard negatives) for the query → document direction only.
@@ -61,11 +62,10 @@ public enum InfoNCE {
         return (loss, gradient)
     }
 
-    /// log Σ exp(x) and the softmax of `x`, shifted by the maximum so large scores cannot overflow.
+    /// log Σ exp(x) and the softmax of `x`.
     private static func softmax(_ x: [Float]) -> (logSum: Float, probabilities: [Float]) {
-        let top = x.max()!
-        let exponentials = x.map { exp($0 - top) }
-        let sum = exponentials.reduce(0, +)
-        return (top + log(sum), exponentials.map { $0 / sum })
+        var probabilities = x
+        let logSum = Kernels.active.softmax(&probabilities)
+        return (logSum, probabilities)
     }
 }

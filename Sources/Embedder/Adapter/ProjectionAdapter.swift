@@ -1,5 +1,6 @@
 import BLAS
 import Foundation
+import Kernels
 import SeededRandom
 
 /// A learned map on a frozen model's embeddings: z = normalise(W·(x − μ)), or with a hidden layer
@@ -97,11 +98,10 @@ public struct ProjectionAdapter: Sendable, Equatable {
         var norms = [Float](repeating: 0, count: output.rows)
         var normalized = output
         for r in 0..<output.rows {
-            let row = output.row(r)
-            // A zero output (possible after a ReLU) stays zero instead of becoming NaN.
-            let norm = max(row.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot(), 1e-12)
-            norms[r] = norm
-            for c in 0..<output.columns { normalized.values[r * output.columns + c] /= norm }
+            let (unit, norm) = Kernels.l2Normalized(Array(output.row(r)))
+            // A zero output (possible after a ReLU) stays zero; the floor keeps the backward pass's division finite.
+            norms[r] = max(Float(norm), 1e-12)
+            normalized.values.replaceSubrange(r * output.columns..<(r + 1) * output.columns, with: unit)
         }
         return Forward(centered: centered, preActivation: preActivation, hidden: hidden, output: output, norms: norms,
                        normalized: normalized)

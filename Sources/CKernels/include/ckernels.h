@@ -1,0 +1,83 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#pragma clang assume_nonnull begin
+
+/// The numeric kernels of vecdb, compiled once per instruction set (see kernel_bodies.h) so that the package needs no
+/// compiler flags: each set's functions carry their own `target` attribute, and the set in use is picked at load time
+/// from cpuid (or from `VECDB_KERNELS`). Swift reaches them through the `Kernels` module; nothing else should.
+///
+/// Pointers need no alignment: vectors read from LMDB's memory map are only 2-byte aligned.
+typedef struct vecdb_kernel_table {
+    /// "avx512", "avx2" or "portable": what `VECDB_KERNELS` accepts and `vecdb info` reports.
+    const char *name;
+    float (*dot)(const void *a, const void *b, size_t count);
+    void (*exp)(const float *x, float *y, size_t count);
+    void (*erf)(const float *x, float *y, size_t count);
+    void (*gelu)(float *x, size_t count);
+    void (*layer_norm)(float *row, const float *_Nullable residual, const float *_Nullable bias, const float *gamma, const float *beta,
+                       size_t count, float epsilon);
+    void (*rms_norm)(const float *x, const float *weight, float *y, size_t rows, size_t dim, float epsilon);
+    void (*softmax)(float *x, size_t count, float *_Nullable log_sum_exp);
+    void (*swiglu)(const float *gate, const float *up, float *out, size_t count);
+    void (*weighted_sum)(const float *weights, size_t count, const float *rows, size_t row_stride, size_t dim,
+                         float *out);
+    void (*scores_transposed)(const float *query, const float *keys_t, size_t dim, size_t padded, float scale,
+                              float *scores);
+    void (*half_to_float)(const void *src, float *dst, size_t count);
+} vecdb_kernel_table;
+
+/// Every set compiled into this build, fastest first; the last is always "portable".
+extern const vecdb_kernel_table *_Nonnull const vecdb_kernel_tables[];
+extern const int vecdb_kernel_table_count;
+
+/// Whether this CPU (and its OS) can run set `index`.
+bool vecdb_kernels_supported(int index);
+
+/// Index of the set in use: the fastest supported one, or the one `VECDB_KERNELS` names (when supported), chosen
+/// by a constructor before `main`.
+extern int vecdb_kernels_active_index_value;
+static inline int vecdb_kernels_active_index(void) { return vecdb_kernels_active_index_value; }
+
+/// The set for a `VECDB_KERNELS` value: the supported set of that name, else (unknown name, a set this CPU cannot
+/// run, or NULL) the fastest supported one, since a kernel set must never stop the process with an illegal
+/// instruction.
+int vecdb_kernels_choose(const char *_Nullable name);
+
+/// What `VECDB_KERNELS` asked for, or NULL when unset; lets `vecdb info` say why a slower set is active.
+const char *_Nullable vecdb_kernels_requested(void);
+
+static inline const vecdb_kernel_table *vecdb_kernels_at(int index) { return vecdb_kernel_tables[index]; }
+
+/// IEEE binary16 → binary32, exact for every input (subnormals, infinities and NaNs included). Bit arithmetic rather
+/// than a conversion instruction: it is the same on every CPU, and callers use it for a few block scales per row.
+static inline float vecdb_half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exponent = (h >> 10) & 0x1fu;
+    uint32_t mantissa = h & 0x3ffu;
+    uint32_t bits;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            bits = sign;
+        } else {
+            // Subnormal: shift the mantissa up until its leading 1 reaches the implicit-bit position.
+            int e = -1;
+            do { mantissa <<= 1; e++; } while ((mantissa & 0x400u) == 0);
+            bits = sign | (uint32_t)(127 - 15 - e) << 23 | (mantissa & 0x3ffu) << 13;
+        }
+    } else if (exponent == 31) {
+        bits = sign | 0x7f800000u | mantissa << 13;
+    } else {
+        bits = sign | (exponent - 15 + 127) << 23 | mantissa << 13;
+    }
+    float f;
+    __builtin_memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+#pragma clang assume_nonnull end
+
+#endif
