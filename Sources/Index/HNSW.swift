@@ -1,5 +1,6 @@
 import Foundation
 import CPrefetch
+import Kernels
 import LMDB
 
 // Hierarchical Navigable Small World graphs (Malkov & Yashunin, "Efficient and robust approximate nearest neighbor
@@ -554,6 +555,8 @@ extension GraphAccess {
         let nodes = scratch.batchNodes, vectors = scratch.batchVectors, out = scratch.batchDistances
         var bases = self.vectors.bases, capacity = self.vectors.capacity
         let shift = UInt32(HNSWLayout.blockShift), mask = HNSWLayout.slotMask, stride = vectorBytes
+        // Once per batch rather than per neighbour: the kernel table cannot change while the process runs.
+        let kernels = Kernels.active
         for j in 0..<count {
             let m = nodes[j]
             let b = Int(m >> shift)
@@ -578,7 +581,7 @@ extension GraphAccess {
                     offset += 64
                 }
             }
-            out[j] = -Distance.dot(q, vectors[j], count: dimensions)
+            out[j] = -kernels.dot(q, vectors[j], count: dimensions)
         }
     }
 

@@ -14,7 +14,7 @@ import CKernels
 public struct Kernels: Sendable, Equatable, CustomStringConvertible {
     @usableFromInline let index: Int32
 
-    @usableFromInline var table: UnsafePointer<vecdb_kernel_table> { vecdb_kernels_at(index) }
+    @inlinable var table: UnsafePointer<vecdb_kernel_table> { vecdb_kernels_at(index) }
 
     /// The set every caller gets: the fastest this CPU supports, unless `VECDB_KERNELS` named another supported one.
     @inlinable public static var active: Kernels { Kernels(index: vecdb_kernels_active_index()) }
