@@ -1,12 +1,13 @@
 import ArgumentParser
 import BLAS
 import Foundation
+import Kernels
 import VecDB
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show the database's documents, collections, size on disk, and the BLAS kernel in use.",
+        abstract: "Show the database's documents, collections, size on disk, and the BLAS and vecdb kernels in use.",
         discussion: """
             Examples:
               vecdb info
@@ -40,6 +41,8 @@ struct InfoCommand: ParsableCommand {
             var object: [String: Any] = [
                 "path": db.path, "documents": documents, "bytes_used": bytes.used, "bytes_file": bytes.file,
                 "snapshot": snapshot, "blas": blas,
+                "kernels": ["active": Kernels.active.name, "supported": Kernels.supported.map(\.name),
+                            "requested": Kernels.requested ?? NSNull()] as [String: Any],
                 "collections": collections.map { c -> [String: Any] in
                     var object: [String: Any] = [
                         "name": c.name, "model": c.model, "weights_sha256": c.weightsSHA256, "dimensions": c.dimensions,
@@ -77,7 +80,8 @@ struct InfoCommand: ParsableCommand {
             print("blas       unavailable: \(error)")
         } else {
             print("blas       OpenBLAS core \(blas["core"]!) (\(blas["choice"]!)), \(blas["threads"]!) threads, "
-                + "start-up check error \(String(format: "%.1e", blas["check_relative_error"] as! Double))")
+                + "start-up check error \(String(format: "%.1e", blas["check_relative_error"] as! Double)); "
+                + "vecdb kernels \(Kernels.active.name) (of \(Kernels.supported.map(\.name).joined(separator: ", ")))")
         }
         if collections.isEmpty { print("collections none") }
         for c in collections {
