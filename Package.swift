@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["VecDB", "Models", "Evaluation", "Embedder", "BLAS"]),
         .executableTarget(
             name: "vecdb-cli",
-            dependencies: ["VecDB", "Models", "Evaluation", "Training", "Embedder", "BLAS", "Index", "Kernels",
+            dependencies: ["VecDB", "Models", "Evaluation", "Training", "Embedder", "BLAS", "Index", "Kernels", "SeededRandom",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "embed-bench", dependencies: ["Embedder", "BLAS"], path: "bench/embed/Sources"),

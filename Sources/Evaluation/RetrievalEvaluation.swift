@@ -32,16 +32,32 @@ public struct RetrievalEvaluation: Sendable {
         case ingest, embedQueries = "embed queries", search
     }
 
+    /// The same queries searched through the collection's HNSW index: what the index costs, apart from what the
+    /// model is worth.
+    public struct IndexMeasurement: Sendable {
+        /// Candidates the search kept: ef = k, the narrowest beam that can return k documents.
+        public var ef: Int
+        /// Each reported metric over the index's run, by `Metric.key`.
+        public var metrics: [String: Double]
+        /// Mean over queries of |index top k ∩ exact top k| / |exact top k|: the index's recall@k against the scan.
+        public var recallVsExact: Double
+        public var run: [String: [ScoredDocument]]
+        public var searchSeconds: Double
+        public var mode: SearchMode { .index(ef: ef) }
+    }
+
     /// The model's name as given (catalogue name or path).
     public var model: String
     public var collection: String
-    public var mode: SearchMode
     /// Documents retrieved per query.
     public var k: Int
-    /// Mean of each reported metric over the split's judged queries, by `Metric.key`.
+    /// Mean of each reported metric over the split's judged queries, by `Metric.key`, from the exact scan: the
+    /// model's own quality, with no index approximation charged to it.
     public var metrics: [String: Double]
-    /// The retrieved documents of every query (external ids, cosine scores), best first.
+    /// The exact scan's retrieved documents of every query (external ids, cosine scores), best first.
     public var run: [String: [ScoredDocument]]
+    /// The index's figures, when asked for and the collection has an index.
+    public var index: IndexMeasurement?
     /// Cosine similarity of each query to each of its judged-relevant documents (all of them, retrieved or not).
     public var relevantScores: [Double]
     /// Cosine similarity of each query to the documents in its top k that are not judged relevant.
@@ -57,10 +73,10 @@ public struct RetrievalEvaluation: Sendable {
 
     /// Evaluates every vector space of `embedder` on `dataset`: ingests the corpus into the spaces' collections (one
     /// forward pass fills them all; documents already stored with the same text are not embedded again), embeds all
-    /// queries in one call, searches each collection for the top `k` — through its HNSW index with ef = k unless
-    /// `exact` or the collection has no index — and scores each run.
+    /// queries in one call, ranks each collection's top `k` by exact scan and scores that run. With `index`, a
+    /// collection that has an HNSW index is also searched through it at ef = k and scored apart (`index`).
     public static func run(
-        dataset: BEIRDataset, database: VectorDatabase, embedder: SpaceEmbedding, k: Int = 100, exact: Bool = false,
+        dataset: BEIRDataset, database: VectorDatabase, embedder: SpaceEmbedding, k: Int = 100, index: Bool = false,
         batchSize: Int = 256, progress: (Phase, _ done: Int, _ total: Int) -> Void = { _, _, _ in }
     ) throws -> [RetrievalEvaluation] {
         guard k >= 100 else { throw VecDBError.invalidArgument("k must be at least 100: Recall@100 is reported") }
@@ -89,22 +105,21 @@ public struct RetrievalEvaluation: Sendable {
         progress(.embedQueries, dataset.queries.count, dataset.queries.count)
         let queryEmbeddingSeconds = Date().timeIntervalSince(embeddingStarted)
         return try embedder.spaces.enumerated().map { space, vectorSpace in
-            let hasIndex = try database.collection(named: vectorSpace.collection)?.index != nil
-            return try score(
+            try score(
                 dataset: dataset, database: database, collection: vectorSpace.collection, queryVectors: allQueryVectors[space],
-                k: k, mode: exact || !hasIndex ? .exact : .index(ef: k), summary: summary, ingestSeconds: ingestSeconds,
+                k: k, index: index, summary: summary, ingestSeconds: ingestSeconds,
                 queryEmbeddingSeconds: queryEmbeddingSeconds, started: started, progress: progress)
         }
     }
 
-    /// Searches `collection` for every query and scores the run.
+    /// Scans `collection` for every query and scores the run; with `index`, searches the index too and scores it.
     private static func score(
         dataset: BEIRDataset, database: VectorDatabase, collection name: String, queryVectors: [[Float]], k: Int,
-        mode: SearchMode, summary: IngestSummary, ingestSeconds: Double, queryEmbeddingSeconds: Double, started: Date,
+        index: Bool, summary: IngestSummary, ingestSeconds: Double, queryEmbeddingSeconds: Double, started: Date,
         progress: (Phase, _ done: Int, _ total: Int) -> Void
     ) throws -> RetrievalEvaluation {
-        // One snapshot: every query is ranked against the same documents.
-        let (run, relevantScores, nonRelevantScores, searchStarted) = try database.read { snapshot in
+        // One snapshot: every query is ranked against the same documents, by the scan and by the index.
+        let (run, relevantScores, nonRelevantScores, searchSeconds, indexed) = try database.read { snapshot in
             // Internal ids of the judged-relevant documents, to score them against their queries below.
             var internalIDs: [String: UInt64] = [:]
             for judgments in dataset.qrels.values {
@@ -118,36 +133,56 @@ public struct RetrievalEvaluation: Sendable {
             var run: [String: [ScoredDocument]] = [:]
             var relevantScores: [Double] = []
             var nonRelevantScores: [Double] = []
-            for (index, (query, vector)) in zip(dataset.queries, queryVectors).enumerated() {
-                let results = try snapshot.search(collection: name, query: vector, k: k, mode: mode)
+            for (position, (query, vector)) in zip(dataset.queries, queryVectors).enumerated() {
+                let hits = try search(snapshot, collection: name, query: vector, k: k, mode: .exact)
                 let judgments = dataset.qrels[query.id] ?? [:]
-                var hits: [ScoredDocument] = []
-                for hit in results.hits {
-                    // Every corpus document was ingested with its `_id`; a document without one is from elsewhere.
-                    let id = hit.document.externalID ?? "vecdb:\(hit.document.id)"
-                    hits.append(ScoredDocument(id: id, score: Double(hit.score)))
-                    if (judgments[id] ?? 0) <= 0 { nonRelevantScores.append(Double(hit.score)) }
-                }
+                for hit in hits where (judgments[hit.id] ?? 0) <= 0 { nonRelevantScores.append(hit.score) }
                 run[query.id] = hits
                 for (documentID, grade) in judgments where grade > 0 {
                     guard let id = internalIDs[documentID], let documentVector = relevantVectors[id] else { continue }
                     relevantScores.append(Double(Kernels.active.dot(vector, documentVector)))
                 }
-                progress(.search, index + 1, dataset.queries.count)
+                progress(.search, position + 1, dataset.queries.count)
             }
-            return (run, relevantScores, nonRelevantScores, searchStarted)
+            let searchSeconds = Date().timeIntervalSince(searchStarted)
+            guard index, snapshot.collection(named: name)?.index != nil else {
+                return (run, relevantScores, nonRelevantScores, searchSeconds, nil as IndexMeasurement?)
+            }
+            let indexStarted = Date()
+            var indexRun: [String: [ScoredDocument]] = [:]
+            for (query, vector) in zip(dataset.queries, queryVectors) {
+                indexRun[query.id] = try search(snapshot, collection: name, query: vector, k: k, mode: .index(ef: k))
+            }
+            let indexSeconds = Date().timeIntervalSince(indexStarted)
+            let recalls = run.filter { !$0.value.isEmpty }.map { query, exact in
+                let found = Set(indexRun[query]!.map(\.id))
+                return Double(exact.filter { found.contains($0.id) }.count) / Double(exact.count)
+            }
+            let measurement = IndexMeasurement(
+                ef: k, metrics: means(of: indexRun, qrels: dataset.qrels),
+                recallVsExact: recalls.isEmpty ? 1 : recalls.reduce(0, +) / Double(recalls.count), run: indexRun,
+                searchSeconds: indexSeconds)
+            return (run, relevantScores, nonRelevantScores, searchSeconds, measurement)
         }
-        let searchSeconds = Date().timeIntervalSince(searchStarted)
 
-        var metrics: [String: Double] = [:]
-        for metric in reported {
-            metrics[metric.key] = IRMetrics.mean(metric.measure, k: metric.k, run: run, qrels: dataset.qrels)
-        }
         return RetrievalEvaluation(
-            model: name, collection: name, mode: mode, k: k, metrics: metrics, run: run,
+            model: name, collection: name, k: k, metrics: means(of: run, qrels: dataset.qrels), run: run, index: indexed,
             relevantScores: relevantScores, nonRelevantScores: nonRelevantScores, ingest: summary,
             ingestSeconds: ingestSeconds, queryEmbeddingSeconds: queryEmbeddingSeconds, searchSeconds: searchSeconds,
             seconds: Date().timeIntervalSince(started), queryCount: dataset.queries.count)
+    }
+
+    /// One query's top `k` as (external id, score), best first.
+    private static func search(_ snapshot: Snapshot, collection: String, query: [Float], k: Int, mode: SearchMode) throws -> [ScoredDocument] {
+        try snapshot.search(collection: collection, query: query, k: k, mode: mode).hits.map { hit in
+            // Every corpus document was ingested with its `_id`; a document without one is from elsewhere.
+            ScoredDocument(id: hit.document.externalID ?? "vecdb:\(hit.document.id)", score: Double(hit.score))
+        }
+    }
+
+    /// Each reported metric's mean over `qrels`' queries, by `Metric.key`.
+    private static func means(of run: [String: [ScoredDocument]], qrels: Qrels) -> [String: Double] {
+        Dictionary(uniqueKeysWithValues: reported.map { ($0.key, IRMetrics.mean($0.measure, k: $0.k, run: run, qrels: qrels)) })
     }
 
     /// The run in TREC format (`query Q0 document rank score tag`), as trec_eval and pytrec_eval read it.

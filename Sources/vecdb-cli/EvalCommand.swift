@@ -2,18 +2,26 @@ import ArgumentParser
 import Foundation
 import Evaluation
 import Models
+import SeededRandom
 import VecDB
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Measure retrieval quality on a BEIR dataset: nDCG@10, MRR@10, Recall@10/100, MAP@10 per model.",
+        abstract: "Measure retrieval quality on a BEIR dataset: nDCG@10, MRR@10, Recall@10/100, MAP@10 per model; compare models.",
         discussion: """
             Ingests the dataset's corpus (corpus.jsonl; each document is "title text", stored under its _id) into \
             the database, one collection per model, then searches every query of the split that has judgements \
             (qrels/SPLIT.tsv) and scores the run the way BEIR does (pytrec_eval's nDCG, MAP and Recall; MRR@k). \
             Documents already in the database with the same text are not embedded again, so a second run only \
             embeds the queries.
+
+            Every collection is ranked by exact scan, so the figures are the model's own; --index also searches \
+            collections that have an HNSW index through it (ef = --k) and reports those figures and the index's \
+            recall against the scan apart. --compare A,B[,C…] compares every pair of the evaluated models per query \
+            (nDCG@10 deltas, wins / ties / losses, bootstrap 95 % interval, paired randomization and t-test \
+            p-values, Holm-corrected over the pairs) and where each relevant document moved; names are models of \
+            --models, or their pooling:prompt variants (smollm2:mean:raw).
 
             The database defaults to ~/.cache/vecdb/eval/<dataset folder name> (not your default database). \
             Progress and timing go to stderr; results to stdout.
@@ -22,6 +30,9 @@ struct EvalCommand: ParsableCommand {
               vecdb eval --dataset ./scifact
               vecdb eval --dataset ./scifact --models minilm,./my-model --json --report scifact.html
               vecdb eval --dataset ./scifact --split train --db /tmp/scifact.vecdb --run-dir runs/
+              vecdb eval --dataset ./scifact --models smollm2,smollm2+adapter,minilm \
+                  --compare smollm2,smollm2+adapter,minilm --report scifact.html
+              vecdb eval --dataset ./scifact --index --json
             """
     )
 
@@ -47,16 +58,33 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Llama models: prompts to evaluate, comma-separated (raw, chat, chat-gen).", valueName: "list"))
     var prompt: String?
 
+    @Option(name: .customLong("max-tokens"), help: ArgumentHelp(
+        "Llama models: token limit (default 512); another limit is its own collection, MODEL:POOLING:PROMPT:N.", valueName: "n"))
+    var maxTokens: Int?
+
     @Option(name: .long, help: "Documents retrieved per query (at least 100, for Recall@100).")
     var k = 100
 
-    @Flag(help: "Exact search (a full scan) instead of the HNSW index (searched with ef = --k).")
+    @Flag(help: "Rank by exact scan: the default since the index is measured apart (--index); kept for scripts.")
     var exact = false
 
-    @Flag(help: "Print {\"models\": {NAME: {\"ndcg_at_10\", …, \"seconds\", \"peak_rss_mb\"}}} as JSON.")
+    @Flag(help: "Also search through each collection's HNSW index (ef = --k) and report its figures and recall vs exact.")
+    var index = false
+
+    @Option(help: ArgumentHelp("Compare these evaluated models pairwise, per query (at least two).", valueName: "a,b,…"))
+    var compare: String?
+
+    @Option(help: ArgumentHelp("--compare: randomization-test permutations and bootstrap resamples.", valueName: "n"))
+    var permutations = 10_000
+
+    @Option(help: ArgumentHelp("--compare: seed of the permutations and resamples.", valueName: "n"))
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print {\"models\": {NAME: {\"ndcg_at_10\", …, \"seconds\", \"peak_rss_mb\"}}, \"comparisons\": […]} as JSON.")
     var json = false
 
-    @Option(help: ArgumentHelp("Write a self-contained HTML report (metric bars, score histograms).", valueName: "file.html"))
+    @Option(help: ArgumentHelp(
+        "Write a self-contained HTML report (metric bars, score histograms, comparisons).", valueName: "file.html"))
     var report: String?
 
     @Option(name: .customLong("run-dir"), help: ArgumentHelp(
@@ -70,6 +98,22 @@ struct EvalCommand: ParsableCommand {
         if collection != nil && modelNames.count > 1 {
             throw ValidationError("--collection needs a single model; with several, each uses its own name")
         }
+        guard !(exact && index) else {
+            throw ValidationError("--exact and --index exclude each other: the exact scan is the default, --index adds the index's figures")
+        }
+        if let names = comparedNames {
+            guard names.count >= 2 else { throw ValidationError("--compare needs at least two models") }
+            guard Set(names).count == names.count else { throw ValidationError("--compare names a model twice") }
+            // A variant's collection is MODEL:POOLING:PROMPT; its model must be evaluated.
+            for name in names where !modelNames.contains(where: { name == $0 || name.hasPrefix($0 + ":") }) {
+                throw ValidationError("--compare: '\(name)' is not among --models (\(modelNames.joined(separator: ",")))")
+            }
+            guard permutations > 0 else { throw ValidationError("--permutations must be positive") }
+        }
+    }
+
+    var comparedNames: [String]? {
+        compare.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
     }
 
     var modelNames: [String] { models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
@@ -117,7 +161,8 @@ struct EvalCommand: ParsableCommand {
             let embedder: SpaceEmbedder
             switch target {
             case .model(let reference):
-                let options = reference.kind == .gguf ? EmbeddingOptions(poolings: list(pooling), prompts: list(prompt)) : EmbeddingOptions()
+                let options = reference.kind == .gguf
+                    ? EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens) : EmbeddingOptions()
                 embedder = try resolver.embedder(for: target, options: options, collection: collection)
             case .adapter:
                 embedder = try resolver.embedder(for: target)
@@ -125,7 +170,7 @@ struct EvalCommand: ParsableCommand {
             let meter = ProgressMeter(enabled: standardErrorIsTerminal)
             var phase: RetrievalEvaluation.Phase?
             let spaceEvaluations = try RetrievalEvaluation.run(
-                dataset: data, database: database, embedder: embedder, k: k, exact: exact
+                dataset: data, database: database, embedder: embedder, k: k, index: index
             ) { current, done, total in
                 if current != phase {
                     meter.finish()
@@ -144,12 +189,18 @@ struct EvalCommand: ParsableCommand {
                 let ingest = evaluation.ingest
                 printError(String(
                     format: "%@: model load %.1f s, ingest %.1f s (%d added, %d embedded, %d updated, %d already present), "
-                        + "query embedding %.2f s, %@ search %.2f s (%.0f queries/s), total %.1f s, peak RSS %@",
+                        + "query embedding %.2f s, exact search %.2f s (%.0f queries/s), total %.1f s, peak RSS %@",
                     evaluation.model, seconds - evaluation.seconds, evaluation.ingestSeconds,
                     ingest.added, ingest.embedded, ingest.updated, ingest.alreadyPresent, evaluation.queryEmbeddingSeconds,
-                    evaluation.mode.name, evaluation.searchSeconds,
-                    evaluation.searchSeconds > 0 ? Double(evaluation.queryCount) / evaluation.searchSeconds : 0,
+                    evaluation.searchSeconds, rate(evaluation.queryCount, evaluation.searchSeconds),
                     seconds, peak.map { String(format: "%.0f MiB", $0) } ?? "unknown"))
+                if let measured = evaluation.index {
+                    printError(String(format: "%@: %@ search %.2f s (%.0f queries/s), recall@%d vs exact %.4f",
+                                      evaluation.model, measured.mode.name, measured.searchSeconds,
+                                      rate(evaluation.queryCount, measured.searchSeconds), k, measured.recallVsExact))
+                } else if index {
+                    printError("\(evaluation.model): collection '\(evaluation.collection)' has no HNSW index; only the exact scan is reported")
+                }
                 evaluations.append(evaluation)
                 if let runDirectory {
                     try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
@@ -159,18 +210,32 @@ struct EvalCommand: ParsableCommand {
             }
         }
 
+        let comparisons: [ModelComparison] = try comparedNames.map { names -> [ModelComparison] in
+            let byName = Dictionary(evaluations.map { ($0.model, $0) }, uniquingKeysWith: { first, _ in first })
+            let chosen = try names.map { name in
+                guard let evaluation = byName[name] else {
+                    throw CommandFailure("--compare: '\(name)' was not evaluated; evaluated: "
+                        + evaluations.map(\.model).joined(separator: ", "), exitCode: .usage)
+                }
+                return evaluation
+            }
+            return ModelComparison.compareAll(chosen.map { ($0.model, $0.run) }, qrels: data.qrels, permutations: permutations, seed: seed,
+                                              generator: SplitMix64.init(seed:))
+        } ?? []
+
         if let report {
             let notes = Dictionary(uniqueKeysWithValues: evaluations.map { evaluation -> (String, EvaluationReport.Notes) in
                 let facts = measured[evaluation.model]!
                 var notes: EvaluationReport.Notes = [
                     "seconds": String(format: "%.1f", facts.seconds),
                     "queries": "\(evaluation.queryCount)",
-                    "search": evaluation.mode.name,
+                    "search": "exact",
                 ]
                 if let peak = facts.peakMiB { notes["peak RSS"] = String(format: "%.0f MiB", peak) }
+                if let measured = evaluation.index { notes["index search"] = measured.mode.name }
                 return (evaluation.model, notes)
             })
-            let html = EvaluationReport.html(dataset: data, evaluations: evaluations, notes: notes)
+            let html = EvaluationReport.html(dataset: data, evaluations: evaluations, notes: notes, comparisons: comparisons)
             do {
                 try Data(html.utf8).write(to: URL(fileURLWithPath: report))
             } catch {
@@ -187,13 +252,33 @@ struct EvalCommand: ParsableCommand {
                 object["seconds"] = roundTo(facts.seconds, 2)
                 object["peak_rss_mb"] = facts.peakMiB.map { roundTo($0, 1) } ?? NSNull()
                 object["collection"] = evaluation.collection
-                object["search"] = evaluation.mode.name
+                object["search"] = "exact"
+                if let measured = evaluation.index {
+                    var figures: [String: Any] = measured.metrics.mapValues { roundTo($0, 5) }
+                    figures["recall_vs_exact"] = roundTo(measured.recallVsExact, 5)
+                    figures["ef"] = measured.ef
+                    figures["search"] = measured.mode.name
+                    figures["search_seconds"] = roundTo(measured.searchSeconds, 3)
+                    object["index"] = figures
+                }
                 models[evaluation.model] = object
             }
-            printJSONLine([
+            var output: [String: Any] = [
                 "models": models, "dataset": dataset, "split": split, "queries": data.queries.count,
                 "documents": data.corpus.count, "k": k,
-            ] as [String: Any])
+            ]
+            if compare != nil {
+                output["comparisons"] = comparisons.map { comparison -> [String: Any] in
+                    [
+                        "a": comparison.a, "b": comparison.b, "wins": comparison.wins, "ties": comparison.ties,
+                        "losses": comparison.losses, "mean_delta": comparison.meanDelta,
+                        "ci95": [comparison.interval.low, comparison.interval.high],
+                        "p_randomization": comparison.pRandomization, "p_ttest": comparison.pTTest ?? NSNull(),
+                        "p_holm": comparison.pHolm, "per_query": comparison.deltas,
+                    ]
+                }
+            }
+            printJSONLine(output)
             return
         }
         let header = ["model"] + RetrievalEvaluation.reported.map(\.label) + ["seconds", "peak RSS MiB"]
@@ -203,10 +288,45 @@ struct EvalCommand: ParsableCommand {
             rows.append([evaluation.model] + RetrievalEvaluation.reported.map { String(format: "%.4f", evaluation.metrics[$0.key] ?? 0) }
                 + [String(format: "%.1f", facts.seconds), facts.peakMiB.map { String(format: "%.0f", $0) } ?? "?"])
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max()! }
+        printTable(rows)
+        let indexed = evaluations.filter { $0.index != nil }
+        if !indexed.isEmpty {
+            print("\nthrough the HNSW index (in brackets: minus the exact scan's figure)")
+            var indexRows = [["model", "search"] + RetrievalEvaluation.reported.map(\.label) + ["recall vs exact"]]
+            for evaluation in indexed {
+                let measured = evaluation.index!
+                indexRows.append([evaluation.model, measured.mode.name] + RetrievalEvaluation.reported.map { metric in
+                    let value = measured.metrics[metric.key] ?? 0
+                    return String(format: "%.4f (%+.4f)", value, value - (evaluation.metrics[metric.key] ?? 0))
+                } + [String(format: "%.4f", measured.recallVsExact)])
+            }
+            printTable(indexRows, leftColumns: 2)
+        }
+        if !comparisons.isEmpty {
+            print("\nnDCG@10 per query, second − first (significant: Holm-corrected randomization p < \(ModelComparison.alpha))")
+            var comparisonRows = [["first", "second", "wins", "ties", "losses", "mean delta", "95% CI", "p rand", "p t-test",
+                                   "p Holm", "significant"]]
+            for c in comparisons {
+                comparisonRows.append([
+                    c.a, c.b, "\(c.wins)", "\(c.ties)", "\(c.losses)", String(format: "%+.4f", c.meanDelta),
+                    String(format: "[%+.4f, %+.4f]", c.interval.low, c.interval.high), pValue(c.pRandomization),
+                    c.pTTest.map(pValue) ?? "-", pValue(c.pHolm), c.significant ? "yes" : "no",
+                ])
+            }
+            printTable(comparisonRows, leftColumns: 2)
+        }
+    }
+
+    private func rate(_ count: Int, _ seconds: Double) -> Double { seconds > 0 ? Double(count) / seconds : 0 }
+
+    private func pValue(_ p: Double) -> String { p < 1e-4 ? String(format: "%.1e", p) : String(format: "%.4f", p) }
+
+    /// Columns padded to their widest cell: the first `leftColumns` left-aligned (names), the rest right-aligned.
+    private func printTable(_ rows: [[String]], leftColumns: Int = 1) {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max()! }
         for row in rows {
             print(row.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                column < leftColumns ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[column] - cell.count) + cell
             }.joined(separator: "  "))
         }

@@ -19,6 +19,7 @@ struct QueryCommand: ParsableCommand {
               vecdb query "What is GPU?" --model smollm2 --pooling logits
               vecdb query "What is GPU?" --models minilm,smollm2 -k 3
               vecdb query "solar power" --where '{"year": {"$gte": 2020}, "lang": {"$in": ["en", "de"]}}'
+              vecdb query "What is GPU?" --models smollm2,minilm --explain
             """
     )
 
@@ -35,6 +36,10 @@ struct QueryCommand: ParsableCommand {
         "Compare models: comma-separated MODEL[:POOLING[:PROMPT]], e.g. minilm,smollm2,smollm2:logits:chat. "
             + "Shows each top-k list with every document's rank under the other models.", valueName: "models"))
     var models: String?
+
+    @Flag(help: ArgumentHelp(
+        "With --models: each document's score under every model and its rank movement (↑/↓ N) against the first model."))
+    var explain = false
 
     @Flag(help: "Scan every vector instead of searching the index.")
     var exact = false
@@ -57,6 +62,11 @@ struct QueryCommand: ParsableCommand {
         guard k > 0 else { throw ValidationError("-k must be positive") }
         guard !(exact && ef != nil) else { throw ValidationError("--exact and --ef exclude each other") }
         guard ef.map({ $0 > 0 }) ?? true else { throw ValidationError("--ef must be positive") }
+        if explain {
+            guard let models, models.split(separator: ",").count >= 2 else {
+                throw ValidationError("--explain compares rankings: give --models with at least two models, the first the base")
+            }
+        }
     }
 
     func run() throws {
@@ -98,7 +108,8 @@ struct QueryCommand: ParsableCommand {
     }
 
     /// Ranks every document under each model (ids and scores only) and prints each top-k, decoding just those
-    /// documents, with their ranks under the other models.
+    /// documents, with their ranks under the other models; with --explain also every model's score and the places
+    /// each document gains under each model against the first (the base).
     private func compare(_ snapshot: Snapshot, specs: [String], filter: MetadataFilter?) throws {
         var names: [String] = []
         var rankings: [[(id: UInt64, score: Float)]] = []
@@ -113,6 +124,12 @@ struct QueryCommand: ParsableCommand {
         let ranks = rankings.map { ranked in
             Dictionary(ranked.enumerated().map { ($1.id, $0 + 1) }, uniquingKeysWith: { a, _ in a })
         }
+        let scores = rankings.map { ranked in Dictionary(ranked.map { ($0.id, $0.score) }, uniquingKeysWith: { a, _ in a }) }
+        // Places document `id` gains under model `m` against the base (positive: ranked higher under `m`).
+        func movement(_ id: UInt64, _ m: Int) -> Int? {
+            guard let base = ranks[0][id], let here = ranks[m][id] else { return nil }
+            return base - here
+        }
         let shown = rankings.map { Array($0.prefix(k)) }
         var texts: [UInt64: String] = [:]
         for document in try snapshot.documents(Array(Set(shown.joined().map(\.id))).sorted()) { texts[document.id] = document.text }
@@ -122,10 +139,25 @@ struct QueryCommand: ParsableCommand {
                 object[names[m]] = ranked.map { hit -> [String: Any] in
                     var ranksElsewhere: [String: Any] = [:]
                     for (o, other) in ranks.enumerated() where o != m { ranksElsewhere[names[o]] = other[hit.id] ?? NSNull() }
-                    return ["id": hit.id, "text": texts[hit.id]!, "score": Double(hit.score), "ranks": ranksElsewhere]
+                    var entry: [String: Any] = ["id": hit.id, "text": texts[hit.id]!, "score": Double(hit.score), "ranks": ranksElsewhere]
+                    if explain {
+                        entry["scores"] = Dictionary(uniqueKeysWithValues: names.indices.map { o in
+                            (names[o], scores[o][hit.id].map { Double($0) } as Any? ?? NSNull())
+                        })
+                        entry["movement"] = Dictionary(uniqueKeysWithValues: names.indices.dropFirst().map { o in
+                            (names[o], movement(hit.id, o) as Any? ?? NSNull())
+                        })
+                    }
+                    return entry
                 }
             }
-            printJSONLine(["models": object, "order": names] as [String: Any])
+            var output: [String: Any] = ["models": object, "order": names]
+            if explain { output["base"] = names[0] }
+            printJSONLine(output)
+            return
+        }
+        if explain {
+            printExplanation(shown: shown, names: names, scores: scores, ranks: ranks, texts: texts, movement: movement)
             return
         }
         for (m, ranked) in shown.enumerated() {
@@ -134,6 +166,35 @@ struct QueryCommand: ParsableCommand {
                 let elsewhere = ranks.enumerated().filter { $0.offset != m }
                     .map { "\(names[$0.offset]) \($0.element[hit.id].map(String.init) ?? "-")" }.joined(separator: ", ")
                 print(String(format: "%3d. %.4f  #%llu  ", rank + 1, hit.score, hit.id) + "[\(elsewhere)]  " + texts[hit.id]!)
+            }
+        }
+    }
+
+    /// The --explain text: each model's top-k with the document's score under every model (this one first) and its
+    /// movement against the base — under the base, where it goes under each other model; under another model,
+    /// where it came from.
+    private func printExplanation(
+        shown: [[(id: UInt64, score: Float)]], names: [String], scores: [[UInt64: Float]], ranks: [[UInt64: Int]],
+        texts: [UInt64: String], movement: (UInt64, Int) -> Int?
+    ) {
+        func arrow(_ places: Int?) -> String {
+            guard let places else { return "–" }
+            return places > 0 ? "↑\(places)" : places < 0 ? "↓\(-places)" : "="
+        }
+        func rank(_ id: UInt64, _ m: Int) -> String { ranks[m][id].map(String.init) ?? "–" }
+        print("query: \(text)")
+        print("movement: rank under \(names[0]) (the base) minus rank under the other model; ↑ = ranked higher there")
+        for (m, ranked) in shown.enumerated() {
+            print("\n\(names[m])\(m == 0 ? " (base)" : ""):")
+            for (position, hit) in ranked.enumerated() {
+                let order = [m] + names.indices.filter { $0 != m }
+                let scoreText = order.map { o in "\(names[o]) " + (scores[o][hit.id].map { String(format: "%.4f", $0) } ?? "–") }
+                    .joined(separator: "  ")
+                let moves = m == 0
+                    ? names.indices.dropFirst().map { o in "\(names[o]) \(rank(hit.id, o)) \(arrow(movement(hit.id, o)))" }
+                        .joined(separator: ", ")
+                    : "\(arrow(movement(hit.id, m))) from \(names[0]) \(rank(hit.id, 0))"
+                print(String(format: "%3d. #%llu  ", position + 1, hit.id) + "\(scoreText)  [\(moves)]  " + texts[hit.id]!)
             }
         }
     }

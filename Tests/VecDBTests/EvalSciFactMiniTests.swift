@@ -25,7 +25,7 @@ final class EvalSciFactMiniTests: XCTestCase {
         let first = try XCTUnwrap(try RetrievalEvaluation.run(dataset: dataset, database: database, embedder: embedder) { phase, _, _ in
             if phases.last != phase { phases.append(phase) }
         }.first)
-        XCTAssertEqual(first.mode, .index(ef: 100), "collections with an index are searched through it")
+        XCTAssertNil(first.index, "the exact scan is the measure; the index only with index: true")
         XCTAssertEqual(phases, [.ingest, .embedQueries, .search])
         XCTAssertEqual(first.ingest.added, 40)
         XCTAssertEqual(first.run.count, 10)
