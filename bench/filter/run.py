@@ -2,8 +2,9 @@
 """Filtered ANN benchmark (issue 13): vecdb against FAISS IndexHNSWFlat and hnswlib, side by side in one run.
 
 Usage (from the repository root, after `swift build -c release --product ann-bench`):
-    bench/.venv/bin/python bench/filter/run.py --scifact ../shared/data/scifact [--queries 500] [--rounds 3]
-    bench/.venv/bin/python bench/filter/run.py --n 1000000 [--queries 500] [--rounds 3]
+    bench/.venv/bin/python bench/filter/run.py --scifact ../shared/data/scifact [--queries 300] [--rounds 3]
+    bench/.venv/bin/python bench/filter/run.py --n 1000000 [--queries 300] [--low-queries 100] [--rounds 3] [--efs 10,40,160]
+    bench/.venv/bin/python bench/filter/run.py --report bench/out/filter-scifact.json     (the tables of a saved run)
 
 Data: as bench/ann/run.py (its functions): with --scifact the all-MiniLM-L6-v2 vectors of the SciFact abstracts'
 sentences (cached in bench/out by bench/ann/run.py), the claims as queries; else synthetic clustered unit vectors.
@@ -26,7 +27,9 @@ Peers, same vectors, M 16, efConstruction 200, one thread, k 10:
   filter=allowed.__getitem__)` (a Python list of booleans: the cheapest callable). hnswlib raises when it finds
   fewer than k for some query; k is then min(10, matches), and if it still raises the queries go one at a time.
 Every (selectivity, ef) cell runs the three peers back to back, the order rotating per round; the vecdb planner and
-exact-scan runs follow each selectivity's cells. QPS = queries / wall time, the median over the rounds.
+exact-scan runs follow each selectivity's cells. QPS = queries / thread CPU time (the machine is shared: wall time
+measures waiting as much as work), the median over the rounds; wall-clock QPS is recorded too. Filters keeping <= 1 %
+use the first --low-queries queries (the forced filtered walks pass most of the graph there).
 Writes bench/out/filter-<tag>.json and bench/out/filter-<tag>.md (the tables) and prints the tables.
 """
 import argparse, json, os, statistics, subprocess, sys, time
