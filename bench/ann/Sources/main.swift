@@ -3,8 +3,17 @@
 // application embedding vecdb would: a raw-vector collection, `addVectors` in batches (documents, vectors and
 // index links commit together), `nearest` per query (one read transaction per query). Prints JSON lines.
 //
-//   ann-bench build <vectors.f32> <dims> <db-folder> <M> <efConstruction> <batch>   (a line per commit, then totals)
-//   ann-bench sweep <db-folder> <queries.f32> <dims> <truth.i32> <k> <ef,ef,...> <repeats>
+//   ann-bench build <vectors.f32> <dims> <db-folder> <M> <efConstruction> <batch> [<buckets.i32>]
+//       (a line per commit, then totals). With a buckets file (one int32 per row), each row's document carries the
+//       metadata {"bucket": N}: then the batches are written as an application with metadata would, through
+//       `db.write { batch in batch.putDocument(text:externalID:metadataJSON:); batch.putVector(_:collection:document:) }`.
+//   ann-bench sweep <db-folder> <queries.f32> <dims> <truth.i32> <k> <ef,ef,...> <repeats> [--where JSON]
+//                   [--mode index|auto|exact]
+//       One JSON line per ef. `--mode index` (the default) searches `.index(ef:)`, `auto` `.automatic` (with a filter:
+//       the planner; ef is then vecdb's default, the ef list only names the lines), `exact` the scan. Each line says
+//       which path the search took ("mode", from `search`'s `SearchResults.mode`, which does not depend on the query)
+//       and, with a filter, how many documents it matches and what evaluating it costs alone ("filter_ms").
+//       A truth entry < 0 is padding (a filter matching fewer than k documents): recall counts the real ones.
 //   ann-bench query <db-folder> <query.f32> <dims>        (open + one search: the "first result" timing)
 //
 // Row i of the vectors file is the document with external id "i"; `build` checks that the dense ids vecdb gives them
@@ -55,12 +64,29 @@ case "build":
     let t0 = now()
     let db = try VectorDatabase(path: folder, create: true)
     try db.createRawCollection(name: collection, dimensions: dims, index: params)
+    let buckets: [Int32]? = args.count > 8 ? FileManager.default.contents(atPath: args[8])!.withUnsafeBytes {
+        Array($0.bindMemory(to: Int32.self))
+    } : nil
+    if let buckets, buckets.count != n { fatalError("\(buckets.count) buckets for \(n) vectors") }
     var start = 0
     while start < n {
         let end = min(start + batch, n)
-        let ids = try db.addVectors(collection: collection, (start..<end).map { i in
-            (id: String(i), text: "", vector: Array(all[i * dims..<(i + 1) * dims]))
-        })
+        let ids: [UInt64]
+        if let buckets {
+            ids = try db.write { batch in
+                try (start..<end).map { i in
+                    let v = all[i * dims..<(i + 1) * dims]
+                    let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                    let id = try batch.putDocument(text: "", externalID: String(i), metadataJSON: "{\"bucket\": \(buckets[i])}").id
+                    try batch.putVector(v.map { $0 / norm }, collection: collection, document: id)
+                    return id
+                }
+            }
+        } else {
+            ids = try db.addVectors(collection: collection, (start..<end).map { i in
+                (id: String(i), text: "", vector: Array(all[i * dims..<(i + 1) * dims]))
+            })
+        }
         let row0 = try db.documentID(externalID: "0")!
         guard ids == Array(row0 + UInt64(start)..<row0 + UInt64(end)) else { fatalError("document ids are not consecutive") }
         start = end
@@ -94,20 +120,61 @@ case "sweep":
     let truth: [Int32] = truthData.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
     let efs = args[7].split(separator: ",").map { Int($0)! }
     let repeats = Int(args[8])!
+    var filter: MetadataFilter?
+    var filterJSON = ""
+    var modeName = "index"
+    var a = 9
+    while a + 1 < args.count {
+        switch args[a] {
+        case "--where": filterJSON = args[a + 1]; filter = try MetadataFilter(json: filterJSON)
+        case "--mode": modeName = args[a + 1]
+        default: fatalError("unknown option \(args[a])")
+        }
+        a += 2
+    }
+    func mode(_ ef: Int) -> SearchMode {
+        switch modeName {
+        case "index": return .index(ef: ef)
+        case "auto": return .automatic
+        case "exact": return .exact
+        default: fatalError("--mode index|auto|exact")
+        }
+    }
     let qs = (0..<nq).map { Array(queries[$0 * dims..<($0 + 1) * dims]) }
     let row0 = try db.documentID(externalID: "0")!
+    // What the filter costs alone: evaluating it over the posting lists in a snapshot (every filtered `nearest` does
+    // this first), the median of 21.
+    var matches = -1
+    var filterMs = 0.0
+    var filterCpuMs = 0.0
+    if let filter {
+        var t: [Double] = []
+        var c: [Double] = []
+        for _ in 0..<21 {
+            let t0 = now()
+            let c0 = cpuNow()
+            matches = try db.read { try $0.documents(matching: filter).count }
+            t.append(now() - t0)
+            c.append(cpuNow() - c0)
+        }
+        filterMs = t.sorted()[t.count / 2] * 1000
+        filterCpuMs = c.sorted()[c.count / 2] * 1000
+    }
     // Warm-up pass, untimed: faults the map's pages into this process (the page cache is warm already).
     for q in qs { _ = try db.nearest(collection: collection, query: q, k: k, mode: .index(ef: 40)) }
     for ef in efs {
         var times: [Double] = []
         var cpuTimes: [Double] = []
         var hits = 0
+        var expected = 0
+        // The path the planner takes depends on the filter's match count and ef, not on the query: ask once.
+        let taken = try db.search(collection: collection, query: qs[0], k: k, mode: mode(ef), filter: filter).mode.name
         for r in 0..<repeats {
             var found = 0
             let t0 = now()
             let c0 = cpuNow()
             for (qi, q) in qs.enumerated() {
-                let res = try db.nearest(collection: collection, query: q, k: k, mode: .index(ef: ef))
+                let res = try db.nearest(collection: collection, query: q, k: k, mode: mode(ef), filter: filter)
                 if r == 0 {
                     let t = truth[qi * k..<(qi + 1) * k]
                     for h in res where t.contains(Int32(h.id - row0)) { found += 1 }
@@ -117,11 +184,17 @@ case "sweep":
             cpuTimes.append(cpuNow() - c0)
             if r == 0 { hits = found }
         }
+        expected = truth.prefix(nq * k).filter { $0 >= 0 }.count
         times.sort()
         cpuTimes.sort()
         let median = times[times.count / 2]
         let cpuMedian = cpuTimes[cpuTimes.count / 2]
-        print("{\"ef\": \(ef), \"recall_at_10\": \(Double(hits) / Double(nq * k)), \"qps\": \(Double(nq) / median), \"qps_cpu\": \(Double(nq) / cpuMedian), \"runs_s\": \(times)}")
+        var line = "{\"ef\": \(ef), \"recall_at_10\": \(Double(hits) / Double(max(expected, 1))), \"qps\": \(Double(nq) / median), \"qps_cpu\": \(Double(nq) / cpuMedian), \"runs_s\": \(times)"
+        if filter != nil || modeName != "index" {
+            line += ", \"requested\": \"\(modeName)\", \"mode\": \"\(taken)\""
+        }
+        if filter != nil { line += ", \"matches\": \(matches), \"filter_ms\": \(filterMs), \"filter_cpu_ms\": \(filterCpuMs)" }
+        print(line + "}")
     }
 
 case "query":
