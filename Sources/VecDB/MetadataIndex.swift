@@ -1,3 +1,4 @@
+import Foundation
 import LMDB
 
 /// The keys of the `metadata` table (docs/FORMAT.md): one empty-valued key per (field, indexed value, document),
@@ -246,8 +247,7 @@ private struct FilterEvaluation {
         var result = DocumentSet(bound: bound)
         try snapshot.txn.forEach(table, from: start) { key, _ in
             guard key.starts(with: prefix), key.count >= prefix.count + 8 else { return false }
-            let value = Array(key[prefix.count..<(key.count - 8)])
-            let order = value == bytes ? 0 : (value.lexicographicallyPrecedes(bytes) ? -1 : 1)
+            let order = FilterEvaluation.order(UnsafeRawBufferPointer(rebasing: key[prefix.count..<(key.count - 8)]), bytes)
             switch comparison {
             case .gt where order > 0, .gte where order >= 0, .lt where order < 0, .lte where order <= 0: insert(key, into: &result)
             case .lt, .lte: return false // past the bound: the rest is larger
@@ -256,6 +256,14 @@ private struct FilterEvaluation {
             return true
         }
         return result
+    }
+
+    /// The byte order of a posting's value (read in place: a range walks every posting in it) against `bytes`.
+    private static func order(_ value: UnsafeRawBufferPointer, _ bytes: [UInt8]) -> Int {
+        let common = min(value.count, bytes.count)
+        let prefixOrder = common == 0 ? 0 : bytes.withUnsafeBytes { memcmp(value.baseAddress!, $0.baseAddress!, common) }
+        if prefixOrder != 0 { return prefixOrder < 0 ? -1 : 1 }
+        return value.count == bytes.count ? 0 : (value.count < bytes.count ? -1 : 1)
     }
 
     /// Refuses comparing `field` with a value of kind `tag` when the field holds indexed values, none of that kind.

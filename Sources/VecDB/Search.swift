@@ -44,6 +44,10 @@ extension Snapshot {
     /// Collections smaller than this are scanned: a scan of 10,000 384-d vectors takes about a millisecond and is exact.
     public static let indexThreshold = 10_000
 
+    /// What one match costs the exact scan of a filter's matches (a B-tree lookup of its vector, then its dot
+    /// product), in distance computations of the graph walk, whose vectors sit in the index's blocks.
+    static let scanCostInDistances = 6.0
+
     /// The `k` documents of collection `name` most similar to `query` (a unit vector), found as `mode` says; with a
     /// `filter`, the `k` most similar of those whose metadata satisfy it (fewer only when fewer match).
     public func search(collection name: String, query: [Float], k: Int, mode: SearchMode = .automatic,
@@ -99,11 +103,13 @@ extension Snapshot {
         }
     }
 
-    /// A filtered search, planned from the number of matching documents `m`. An exact scan of the matches costs m
-    /// dot products; the filtered graph walk must pass about 1/s nodes (s = m / n, the filter's selectivity) for
-    /// each of the ef it keeps, each with up to 2M neighbours: about ef · 2M · n / m dot products. The two meet at
-    /// m = √(ef · 2M · n), below which the matches are scanned exactly (e.g. 56,000 of 1M at ef 100, M 16), so a
-    /// filtered query is never much slower than the exact scan of its matches.
+    /// A filtered search, planned from the number of matching documents `m`. The filtered graph walk must pass about
+    /// 1/s nodes (s = m / n, the filter's selectivity) for each of the ef it keeps, each with up to 2M neighbours:
+    /// about ef · 2M · n / m distance computations. An exact scan of the matches costs m lookups of a vector in the
+    /// `vectors` B-tree, each measured at about `scanCostInDistances` walk distances (bench/RESULTS.md, "Filtered
+    /// search": 0.8–1.1 µs against 0.17 µs). The two meet at m = √(ef · 2M · n / scanCostInDistances), below which
+    /// the matches are scanned exactly (e.g. 23,000 of 1M at ef 100, M 16), so a filtered query is never much
+    /// slower than the exact scan of its matches.
     private func rankFiltered(_ collection: VectorCollection, query: [Float], k: Int, mode: SearchMode,
                               matching: DocumentSet) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int, mode: SearchMode) {
         let ef: Int
@@ -123,7 +129,7 @@ extension Snapshot {
             let found = try scan(collection, query: query, k: k, matching: matching)
             return (found.ranked, found.scanned, .exact)
         }
-        let crossover = (Double(ef) * Double(2 * parameters.M) * Double(collection.count)).squareRoot()
+        let crossover = (Double(ef) * Double(2 * parameters.M) * Double(collection.count) / Snapshot.scanCostInDistances).squareRoot()
         if mode == .automatic && Double(matching.count) < crossover {
             let found = try scan(collection, query: query, k: k, matching: matching)
             return (found.ranked, found.scanned, .exact)
