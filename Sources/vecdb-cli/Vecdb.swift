@@ -36,7 +36,8 @@ struct Vecdb: ParsableCommand {
         }
         do {
             try command.run()
-        } catch let error where error is ValidationError || error is CleanExit || error is ExitCode {
+        } catch let error where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // Its own errors, thrown from `run` too (a command group's `run` asks for help): it prints and exits.
             exit(withError: error)
         } catch {
             FileHandle.standardError.write(Data("Error: \(ErrorReport.message(for: error))\n".utf8))

@@ -41,6 +41,17 @@ final class BadInputTests: XCTestCase {
         return url.path
     }
 
+    func testHelpAndUsageErrorsKeepArgumentParsersOwnOutputAndStatuses() throws {
+        for arguments in [["--help"], [], ["index", "--help"], ["query", "--help"]] {
+            let result = try cli.run(arguments)
+            XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stdout.hasPrefix("OVERVIEW: "), "\(arguments): \(result.stdout.prefix(200))")
+        }
+        let missing = try cli.run(["query"])
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.hasPrefix("Error: Missing expected argument '<text>'"), missing.stderr)
+    }
+
     func testMissingBinaryInvalidAndEmptyFiles() throws {
         try expectFailure(["ingest", folder.appendingPathComponent("absent.txt").path, "--db", db], says: "absent.txt: no such file")
         let binary = try write("program", [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x0A])
