@@ -88,10 +88,7 @@ extension Snapshot {
         }
         switch resolved {
         case .index(let ef):
-            guard collection.index != nil else {
-                throw VecDBError.invalidArgument("collection '\(name)' has no index (\(collection.dimensions)-dimensional vectors "
-                    + "are searched exactly)")
-            }
+            guard collection.index != nil else { throw Snapshot.noIndex(collection) }
             let index = HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
             let ranked = try database.searchScratches.withScratch { scratch in
                 try index.search(query, k: k, ef: max(ef, k), in: txn, scratch: scratch)
@@ -122,10 +119,7 @@ extension Snapshot {
         }
         guard let parameters = collection.index, !database.environment.options.noLock,
               mode != .automatic || collection.count >= Snapshot.indexThreshold else {
-            if case .index = mode, collection.index == nil {
-                throw VecDBError.invalidArgument("collection '\(collection.name)' has no index (\(collection.dimensions)-dimensional "
-                    + "vectors are searched exactly)")
-            }
+            if case .index = mode, collection.index == nil { throw Snapshot.noIndex(collection) }
             let found = try scan(collection, query: query, k: k, matching: matching)
             return (found.ranked, found.scanned, .exact)
         }
@@ -163,7 +157,13 @@ extension Snapshot {
         return (best.sorted().map { (id: $0.id, score: $0.score) }, scanned)
     }
 
-    private func checkLength(_ raw: UnsafeRawBufferPointer, of id: UInt64, in collection: VectorCollection) throws {
+    /// An index search asked of a collection that has none.
+    private static func noIndex(_ collection: VectorCollection) -> VecDBError {
+        .invalidArgument("collection '\(collection.name)' has no index (\(collection.dimensions)-dimensional vectors are searched exactly)")
+    }
+
+    /// Refuses a stored vector of another length than its collection's: damage `check` reports.
+    func checkLength(_ raw: UnsafeRawBufferPointer, of id: UInt64, in collection: VectorCollection) throws {
         let byteCount = collection.dimensions * MemoryLayout<Float>.size
         guard raw.count == byteCount else {
             throw VecDBError.corrupted("vector of document \(id) in '\(collection.name)' has \(raw.count) bytes, expected \(byteCount)")

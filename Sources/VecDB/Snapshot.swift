@@ -89,12 +89,9 @@ public class Snapshot {
 
     /// Document `id`'s vector in `collection`, or nil when it has none.
     public func vector(collection: VectorCollection, document id: UInt64) throws -> [Float]? {
-        let byteCount = collection.dimensions * MemoryLayout<Float>.size
-        return try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id)) { raw -> [Float]? in
+        try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id)) { raw -> [Float]? in
             guard let raw else { return nil }
-            guard raw.count == byteCount else {
-                throw VecDBError.corrupted("vector of document \(id) in '\(collection.name)' has \(raw.count) bytes, expected \(byteCount)")
-            }
+            try checkLength(raw, of: id, in: collection)
             return Layout.floats(raw)
         }
     }
