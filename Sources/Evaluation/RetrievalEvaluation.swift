@@ -100,21 +100,32 @@ public struct RetrievalEvaluation: Sendable {
         }
 
         let embeddingStarted = Date()
+        // A lexical space ranks the query texts themselves: nothing to embed.
+        let lexical = embedder.spaces.allSatisfy { $0.lexical != nil }
         progress(.embedQueries, 0, dataset.queries.count)
-        let allQueryVectors = try embedder.embed(dataset.queries.map(\.text)).map { $0.map(\.vector) }
+        let allQueryVectors = lexical ? embedder.spaces.map { _ in [] }
+            : try embedder.embed(dataset.queries.map(\.text)).map { $0.map(\.vector) }
         progress(.embedQueries, dataset.queries.count, dataset.queries.count)
         let queryEmbeddingSeconds = Date().timeIntervalSince(embeddingStarted)
         return try embedder.spaces.enumerated().map { space, vectorSpace in
             try score(
-                dataset: dataset, database: database, collection: vectorSpace.collection, queryVectors: allQueryVectors[space],
+                dataset: dataset, database: database, collection: vectorSpace.collection,
+                queries: vectorSpace.lexical != nil ? .texts : .vectors(allQueryVectors[space]),
                 k: k, index: index, summary: summary, ingestSeconds: ingestSeconds,
                 queryEmbeddingSeconds: queryEmbeddingSeconds, started: started, progress: progress)
         }
     }
 
-    /// Scans `collection` for every query and scores the run; with `index`, searches the index too and scores it.
+    /// What a collection is searched with: the queries' vectors, or (a lexical collection) their texts.
+    private enum QueryInput {
+        case vectors([[Float]])
+        case texts
+    }
+
+    /// Ranks `collection` exactly for every query (the vector scan; BM25 over every document holding a query term)
+    /// and scores the run; with `index`, searches the HNSW index too and scores it.
     private static func score(
-        dataset: BEIRDataset, database: VectorDatabase, collection name: String, queryVectors: [[Float]], k: Int,
+        dataset: BEIRDataset, database: VectorDatabase, collection name: String, queries: QueryInput, k: Int,
         index: Bool, summary: IngestSummary, ingestSeconds: Double, queryEmbeddingSeconds: Double, started: Date,
         progress: (Phase, _ done: Int, _ total: Int) -> Void
     ) throws -> RetrievalEvaluation {
@@ -127,25 +138,39 @@ public struct RetrievalEvaluation: Sendable {
                     if let id = try snapshot.documentID(externalID: documentID) { internalIDs[documentID] = id }
                 }
             }
-            let relevantVectors = try snapshot.vectors(collection: name, documentIDs: Array(internalIDs.values))
+            let relevantVectors: [UInt64: [Float]]
+            if case .vectors = queries {
+                relevantVectors = try snapshot.vectors(collection: name, documentIDs: Array(internalIDs.values))
+            } else {
+                relevantVectors = [:]
+            }
 
             let searchStarted = Date()
             var run: [String: [ScoredDocument]] = [:]
             var relevantScores: [Double] = []
             var nonRelevantScores: [Double] = []
-            for (position, (query, vector)) in zip(dataset.queries, queryVectors).enumerated() {
-                let hits = try search(snapshot, collection: name, query: vector, k: k, mode: .exact)
+            for (position, query) in dataset.queries.enumerated() {
                 let judgments = dataset.qrels[query.id] ?? [:]
+                let relevant = judgments.filter { $0.value > 0 }.keys.sorted().compactMap { internalIDs[$0] }
+                let hits: [ScoredDocument]
+                switch queries {
+                case .vectors(let vectors):
+                    let vector = vectors[position]
+                    hits = try search(snapshot, collection: name, query: vector, k: k, mode: .exact)
+                    for id in relevant {
+                        if let documentVector = relevantVectors[id] { relevantScores.append(Double(Kernels.active.dot(vector, documentVector))) }
+                    }
+                case .texts:
+                    hits = try scored(snapshot.searchText(query.text, collection: name, k: k, mode: .exact))
+                    let scores = try snapshot.lexicalScores(query.text, collection: name, documentIDs: relevant)
+                    relevantScores += relevant.compactMap { scores[$0] }
+                }
                 for hit in hits where (judgments[hit.id] ?? 0) <= 0 { nonRelevantScores.append(hit.score) }
                 run[query.id] = hits
-                for (documentID, grade) in judgments where grade > 0 {
-                    guard let id = internalIDs[documentID], let documentVector = relevantVectors[id] else { continue }
-                    relevantScores.append(Double(Kernels.active.dot(vector, documentVector)))
-                }
                 progress(.search, position + 1, dataset.queries.count)
             }
             let searchSeconds = Date().timeIntervalSince(searchStarted)
-            guard index, snapshot.collection(named: name)?.index != nil else {
+            guard index, case .vectors(let queryVectors) = queries, snapshot.collection(named: name)?.index != nil else {
                 return (run, relevantScores, nonRelevantScores, searchSeconds, nil as IndexMeasurement?)
             }
             let indexStarted = Date()
@@ -174,10 +199,33 @@ public struct RetrievalEvaluation: Sendable {
 
     /// One query's top `k` as (external id, score), best first.
     private static func search(_ snapshot: Snapshot, collection: String, query: [Float], k: Int, mode: SearchMode) throws -> [ScoredDocument] {
-        try snapshot.search(collection: collection, query: query, k: k, mode: mode).hits.map { hit in
+        try scored(snapshot.search(collection: collection, query: query, k: k, mode: mode))
+    }
+
+    private static func scored(_ results: SearchResults) -> [ScoredDocument] {
+        results.hits.map { hit in
             // Every corpus document was ingested with its `_id`; a document without one is from elsewhere.
             ScoredDocument(id: hit.document.externalID ?? "vecdb:\(hit.document.id)", score: Double(hit.score))
         }
+    }
+
+    /// The runs of `inputs` fused into one (`RankFusion`), named like `rrf(minilm,bm25)` and scored like a model.
+    /// Its score distributions are empty: fused scores are not similarities.
+    public static func fused(_ fusion: RankFusion, of inputs: [RetrievalEvaluation], qrels: Qrels) -> RetrievalEvaluation {
+        let started = Date()
+        let name = fusion.name(of: inputs.map(\.model))
+        let k = inputs.map(\.k).min() ?? 100
+        var run: [String: [ScoredDocument]] = [:]
+        for query in Set(inputs.flatMap { $0.run.keys }) {
+            let fused = fusion.fuse(inputs.map { input in (input.run[query] ?? []).map { (id: $0.id, score: $0.score) } })
+            run[query] = fused.prefix(k).map { ScoredDocument(id: $0.id, score: $0.score) }
+        }
+        let queryCount = inputs.map(\.queryCount).max() ?? 0
+        return RetrievalEvaluation(
+            model: name, collection: name, k: k, metrics: means(of: run, qrels: qrels), run: run, index: nil,
+            relevantScores: [], nonRelevantScores: [], ingest: IngestSummary(collections: []), ingestSeconds: 0,
+            queryEmbeddingSeconds: 0, searchSeconds: Date().timeIntervalSince(started),
+            seconds: Date().timeIntervalSince(started), queryCount: queryCount)
     }
 
     /// Each reported metric's mean over `qrels`' queries, by `Metric.key`.

@@ -5,6 +5,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A setting of how text becomes vectors (the CLI's `--pooling`, `--prompt`, `--max-tokens`, `--collection`).
     public enum Setting: String, Sendable {
         case pooling, prompt, maxTokens = "max-tokens", collection
+        /// `--stemmer`, `--stopwords`, `--k1`, `--b`: a lexical space's.
+        case lexical = "stemmer/stopwords/k1/b"
     }
 
     /// A catalogue model that is not in the model cache at `cache`.
@@ -25,6 +27,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case downloadFailed(package: String, reason: String)
     /// A downloaded file's sha256 is not the pinned one.
     case hashMismatch(file: String, got: String, expected: String)
+    /// The lexical space named where only a model will do (embed, tokenize, train, compare).
+    case lexicalSpace(name: String)
 
     public var description: String {
         switch self {
@@ -47,6 +51,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "fetching \(package) failed: \(reason)"
         case .hashMismatch(let file, let got, let expected):
             return "\(file): sha256 \(got) does not match the expected \(expected)"
+        case .lexicalSpace(let name):
+            return "'\(name)' is the lexical (BM25) space: it has no model or vectors; use it with ingest, query and eval"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Embedder
 import Foundation
+import Lexical
 import VecDB
 
 /// Turns a model as a user names it into a loaded `SpaceEmbedder`: the one place that knows every form a name
@@ -31,6 +32,7 @@ public struct ModelResolver: Sendable {
     /// installed; a path is hashed.
     public func resolve(_ name: String, in snapshot: Snapshot?) throws -> Target {
         if let snapshot, let (record, weights) = try snapshot.adapter(named: name) { return .adapter(record, weights) }
+        guard name != LexicalSpace.modelName else { throw ModelError.lexicalSpace(name: name) }
         return .model(try ModelReference(name, store: store))
     }
 
@@ -56,6 +58,32 @@ public struct ModelResolver: Sendable {
         try embedder(for: resolve(name, in: snapshot), options: options, collection: collection, promptWhenUnset: promptWhenUnset)
     }
 
+    /// What fills or ranks the space `name` names: the lexical space for `bm25` (its settings from `options`, else the
+    /// stored collection's, else Anserini's), otherwise `embedder(_:…)`'s model or adapter.
+    public func space(_ name: String, options: EmbeddingOptions = EmbeddingOptions(), collection: String? = nil,
+                      promptWhenUnset: String? = nil, in snapshot: Snapshot?) throws -> SpaceEmbedding {
+        guard name == LexicalSpace.modelName else {
+            return try embedder(name, options: options, collection: collection, promptWhenUnset: promptWhenUnset, in: snapshot)
+        }
+        guard options.poolings == nil, options.prompts == nil, options.maxTokens == nil else {
+            throw ModelError.unsupportedSetting(model: name, setting: .pooling,
+                                                detail: "(and prompt, max-tokens) are not settings of a lexical space: it has no model")
+        }
+        let collection = collection ?? LexicalSpace.modelName
+        let base = snapshot?.collection(named: collection)?.lexical ?? .anserini
+        let settings = options.lexicalSettings(base: base)
+        do {
+            return LexicalSpace(settings: try settings.validated(), collection: collection)
+        } catch {
+            throw VecDBError.invalidArgument("\(name): \(error.description)")
+        }
+    }
+
+    /// `space(_:…)` of a one-space spec: `bm25`, or what `embedder(spec:in:)` takes.
+    public func space(spec: String, in snapshot: Snapshot?) throws -> SpaceEmbedding {
+        spec == LexicalSpace.modelName ? try space(spec, in: snapshot) : try embedder(spec: spec, in: snapshot)
+    }
+
     /// The embedder of a one-space spec, `MODEL[:POOLING[:PROMPT]]` or an adapter's name.
     public func embedder(spec: String, in snapshot: Snapshot?) throws -> SpaceEmbedder {
         if let snapshot, let (record, weights) = try snapshot.adapter(named: spec) {
@@ -63,6 +91,7 @@ public struct ModelResolver: Sendable {
         }
         let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count <= 3, !parts[0].isEmpty else { throw ModelError.invalidSpec(spec) }
+        guard parts[0] != LexicalSpace.modelName else { throw ModelError.lexicalSpace(name: spec) }
         let options = EmbeddingOptions(poolings: parts.count > 1 ? [parts[1]] : nil, prompts: parts.count > 2 ? [parts[2]] : nil)
         return try embedder(for: .model(try ModelReference(parts[0], store: store)), options: options)
     }

@@ -1,6 +1,7 @@
 import BLAS
 import Embedder
 import Foundation
+import Lexical
 import VecDB
 
 /// How a model's text becomes vectors: which poolings and prompts, and at most how many tokens.
@@ -11,11 +12,30 @@ public struct EmbeddingOptions: Sendable, Equatable {
     public var prompts: [String]?
     /// Token limit; nil = the model's default (256 for all-MiniLM-L6-v2, 512 for Llama models).
     public var maxTokens: Int?
+    /// The lexical space's settings to change (`bm25` only); what is nil keeps the stored collection's value, or
+    /// Anserini's default for a new collection.
+    public var stemmer: Stemmer?
+    public var stopwords: StopwordList?
+    public var k1: Double?
+    public var b: Double?
 
-    public init(poolings: [String]? = nil, prompts: [String]? = nil, maxTokens: Int? = nil) {
+    public init(poolings: [String]? = nil, prompts: [String]? = nil, maxTokens: Int? = nil,
+                stemmer: Stemmer? = nil, stopwords: StopwordList? = nil, k1: Double? = nil, b: Double? = nil) {
         self.poolings = poolings
         self.prompts = prompts
         self.maxTokens = maxTokens
+        self.stemmer = stemmer
+        self.stopwords = stopwords
+        self.k1 = k1
+        self.b = b
+    }
+
+    /// True when a lexical setting is given (which only `bm25` takes).
+    var hasLexicalSettings: Bool { stemmer != nil || stopwords != nil || k1 != nil || b != nil }
+
+    /// `base` with the settings given here.
+    func lexicalSettings(base: LexicalSettings) -> LexicalSettings {
+        LexicalSettings(stemmer: stemmer ?? base.stemmer, stopwords: stopwords ?? base.stopwords, k1: k1 ?? base.k1, b: b ?? base.b)
     }
 
     /// Llama defaults: the last token's final-norm state of the chat-templated text without the generation
@@ -42,6 +62,9 @@ public final class SpaceEmbedder: SpaceEmbedding {
     public init(_ reference: ModelReference, options: EmbeddingOptions = EmbeddingOptions(), collection: String? = nil) throws {
         self.reference = reference
         adapter = nil
+        guard !options.hasLexicalSettings else {
+            throw ModelError.unsupportedSetting(model: reference.given, setting: .lexical, detail: "are settings of the lexical space bm25")
+        }
         let base = collection ?? reference.collectionName
         switch reference.kind {
         case .sentenceTransformer:

@@ -24,8 +24,11 @@ extension Snapshot {
         func report(_ message: String, _ repair: Repair? = nil) { problems.append(Violation(message: message, repair: repair)) }
 
         let version = try formatVersion()
-        if version != Layout.formatVersion {
-            report("meta: format version \(version.map(String.init) ?? "missing"), expected \(Layout.formatVersion)")
+        if !(version.map(Layout.knownFormatVersions.contains) ?? false) {
+            report("meta: format version \(version.map(String.init) ?? "missing"), expected \(Layout.baseFormatVersion) to \(Layout.formatVersion)")
+        } else if let version, version < Layout.lexicalFormatVersion, catalogue.all.contains(where: \.isLexical) {
+            report("meta: format version \(version) with lexical collections, which need \(Layout.lexicalFormatVersion)",
+                   .setFormatVersion(Layout.lexicalFormatVersion))
         }
         let nextDocument = try counter(Layout.nextDocumentKey)
 
@@ -98,6 +101,16 @@ extension Snapshot {
                 report("vectors: '\(collection.name)' has a vector for missing document \(id)", .deleteVector(Array(key)))
                 return true
             }
+            if collection.isLexical {
+                // A lexical collection's entry is the document's length in terms; `lexicalViolations` checks it.
+                guard value.count == 4 else {
+                    report("vectors: lexical '\(collection.name)' document \(id) has \(value.count) bytes, expected 4",
+                           .rebuildPostings(collection: collection.name))
+                    return true
+                }
+                counted[collectionID, default: 0] += 1
+                return true
+            }
             guard value.count == collection.dimensions * 4 else {
                 // Not a vector of this space: re-ingesting the document computes it again.
                 report("vectors: '\(collection.name)' document \(id) has \(value.count) bytes, expected \(collection.dimensions * 4)",
@@ -125,13 +138,14 @@ extension Snapshot {
             report("collections: id \(highest) is not below next_collection_id \(nextCollection)",
                    .setCounter(Layout.nextCollectionKey, UInt64(highest) + 1))
         }
-        for collection in collections {
+        for collection in collections where !collection.isLexical {
             // A misshapen vector would be read past its end by a rebuild: its removal comes first.
             let rebuild: Repair? = misshapen.contains(collection.id) ? nil : .rebuildIndex(collection: collection.name)
             problems += try indexViolations(collection, vectors: counted[collection.id, default: 0], rebuild: rebuild)
         }
         problems += try adapterProblems().map { Violation(message: $0, repair: nil) }
         problems += try metadataViolations()
+        for collection in collections where collection.isLexical { problems += try lexicalViolations(collection) }
         return problems
     }
 

@@ -1,5 +1,6 @@
 import Embedder
 import Foundation
+import Lexical
 
 /// What an ingest did, reported at the end (and, up to its batch, after every commit).
 public struct IngestSummary: Codable, Sendable, Equatable {
@@ -50,6 +51,8 @@ public struct VectorSpace: Codable, Sendable, Equatable {
     public var prompt: String
     public var maxTokens: Int
     public var dimensions: Int
+    /// A lexical space's analyzer and BM25 settings (then there are no vectors); nil for a vector space.
+    public var lexical: LexicalSettings?
 
     public init(collection: String, model: String, weightsSHA256: String, pooling: String, prompt: String,
                 maxTokens: Int, dimensions: Int) {
@@ -62,8 +65,27 @@ public struct VectorSpace: Codable, Sendable, Equatable {
         self.dimensions = dimensions
     }
 
+    /// A lexical space: BM25 over `settings`' terms, in collection `collection`.
+    public static func lexical(collection: String, settings: LexicalSettings) -> VectorSpace {
+        var space = VectorSpace(collection: collection, model: LexicalSpace.modelName, weightsSHA256: "", pooling: "bm25",
+                                prompt: "raw", maxTokens: 0, dimensions: 0)
+        space.lexical = settings
+        return space
+    }
+
     /// Refuses `collection` when its vectors were made another way: they would be meaningless beside these.
     func checkCompatible(_ collection: VectorCollection) throws {
+        guard collection.lexical == lexical else {
+            switch (collection.lexical, lexical) {
+            case (nil, _):
+                throw VecDBError.incompatibleSpace(collection: collection.name, reason: "is a vector collection (model \(collection.model)), not a lexical one")
+            case (_, nil):
+                throw VecDBError.incompatibleSpace(collection: collection.name, reason: "is a lexical (BM25) collection, not one of model \(model)'s vectors")
+            case (let stored?, let asked?):
+                throw VecDBError.incompatibleSpace(collection: collection.name, reason: "was built with \(stored); asked for \(asked)")
+            }
+        }
+        if lexical != nil { return }
         guard collection.weightsSHA256 == weightsSHA256 else {
             throw VecDBError.incompatibleSpace(collection: collection.name, reason: "was built with weights sha256 "
                 + "\(collection.weightsSHA256.prefix(12))…, but model \(model) has \(weightsSHA256.prefix(12))…")
@@ -135,6 +157,11 @@ extension WriteBatch {
         for (space, target) in spaces.enumerated() {
             let collection = try catalogue.require(target.collection)
             if try hasVector(collection: collection, document: id) { continue }
+            if collection.isLexical {
+                try putTerms(collection: target.collection, document: id)
+                filled += 1
+                continue
+            }
             if embeddings == nil {
                 embeddings = try vectors(record.text)
                 if embeddings!.contains(where: \.truncated) { summary.truncated += 1 }
@@ -152,6 +179,7 @@ extension WriteBatch {
     /// The collection of `space`, created when absent, refused when made another way.
     func collectionCreatingIfAbsent(for space: VectorSpace) throws -> VectorCollection {
         if let existing = try compatibleCollection(for: space) { return existing }
+        if let settings = space.lexical { return try createLexicalCollection(name: space.collection, settings: settings) }
         return try createCollection(name: space.collection, model: space.model, weightsSHA256: space.weightsSHA256,
                                     dimensions: space.dimensions, pooling: space.pooling, prompt: space.prompt,
                                     maxTokens: space.maxTokens)

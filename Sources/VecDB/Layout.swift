@@ -5,9 +5,16 @@ import LMDB
 /// Integers in keys are big-endian so that LMDB's byte order is numeric order; integers in values are
 /// little-endian, as are the float32 vector components.
 enum Layout {
-    /// Version of this layout, stored under `meta/format`. A reader refuses a larger version it does not know;
-    /// a change that old readers would misread increments it.
-    static let formatVersion: UInt32 = 1
+    /// The newest layout version this build reads and writes, stored under `meta/format`. A reader refuses a larger
+    /// version it does not know; a change that old readers would misread increments it.
+    static let formatVersion: UInt32 = lexicalFormatVersion
+    /// What a new database is stamped: the oldest version that describes it, so that older builds keep reading a
+    /// database that uses nothing newer.
+    static let baseFormatVersion: UInt32 = 1
+    /// Version 2 adds lexical collections (the `postings` table), which a version-1 reader would take for empty
+    /// vector collections and let go stale: the first lexical collection stamps it.
+    static let lexicalFormatVersion: UInt32 = 2
+    static let knownFormatVersions: ClosedRange<UInt32> = baseFormatVersion...formatVersion
 
     static let metaName = "meta"
     static let documentsName = "documents"
@@ -23,7 +30,7 @@ enum Layout {
     /// Postings of the documents' metadata fields (`MetadataKeys`), for filters.
     static let metadataName = "metadata"
     static let allNames = [metaName, documentsName, keysName, collectionsName, vectorsName, hnswName, adaptersName,
-                           embeddingCacheName, metadataName]
+                           embeddingCacheName, metadataName, postingsName]
 
     static let formatKey = Array("format".utf8)
     static let nextDocumentKey = Array("next_document_id".utf8)
@@ -78,4 +85,7 @@ struct Tables {
     let embeddingCache: Database
     /// Absent only in a database that predates it, opened read-only (a writable open adds and fills it).
     let metadata: Database?
+    /// Lexical collections' postings; absent only in a database that predates them, opened read-only (which then
+    /// has no lexical collection).
+    let postings: Database?
 }

@@ -116,12 +116,19 @@ public struct MetadataFieldSummary: Equatable, Sendable {
 }
 
 extension Snapshot {
-    /// The documents whose metadata satisfy `filter`, from the posting lists. Comparing a field with a value of a
-    /// kind it never holds (a number field with a string) is an error, not an empty result.
+    /// The documents whose metadata satisfy `filter`, from the posting lists, or from `FilterCache` when this
+    /// committed state evaluated the same filter recently. Comparing a field with a value of a kind it never holds
+    /// (a number field with a string) is an error, not an empty result.
     public func documents(matching filter: MetadataFilter) throws -> DocumentSet {
         guard let table = tables.metadata else { throw VecDBError.needsUpgrade(path: database.path, table: Layout.metadataName) }
+        // Without the lock file a read may see a writer's half-written pages (refused afterwards by
+        // `Environment.read`): what it evaluated must not outlive it.
+        let cacheable = txn.isReadOnly && !database.environment.options.noLock
+        if cacheable, let cached = database.filterCache.matches(filter, snapshot: id) { return cached }
         var evaluation = FilterEvaluation(snapshot: self, table: table, bound: try counter(Layout.nextDocumentKey))
-        return try evaluation.evaluate(filter)
+        let matches = try evaluation.evaluate(filter)
+        if cacheable { database.filterCache.store(matches, for: filter, snapshot: id) }
+        return matches
     }
 
     /// Each indexed metadata field: how many documents have it and how many distinct values of each kind it holds.

@@ -14,6 +14,8 @@ enum Repair {
     case rebuildIndex(collection: String)
     case dropIndex(collection: UInt32)
     case rebuildMetadata
+    case setFormatVersion(UInt32)
+    case rebuildPostings(collection: String)
 
     /// Repairs run step by step, one write transaction each, every step planned from a fresh check inside its own
     /// transaction: vectors first, so that counts and indexes are then computed over the vectors that stay.
@@ -25,8 +27,8 @@ enum Repair {
         switch self {
         case .deleteVector: return .vectors
         case .deleteKey, .putKey: return .keys
-        case .setCounter, .recount: return .bookkeeping
-        case .rebuildIndex, .dropIndex, .rebuildMetadata: return .indexes
+        case .setCounter, .recount, .setFormatVersion: return .bookkeeping
+        case .rebuildIndex, .dropIndex, .rebuildMetadata, .rebuildPostings: return .indexes
         }
     }
 
@@ -40,6 +42,8 @@ enum Repair {
         case .rebuildIndex: return "index rebuilt from the stored vectors"
         case .dropIndex: return "index removed"
         case .rebuildMetadata: return "metadata index rebuilt from the documents"
+        case .setFormatVersion(let version): return "format version set to \(version)"
+        case .rebuildPostings: return "postings rebuilt from the documents"
         }
     }
 }
@@ -63,7 +67,7 @@ extension VectorDatabase {
         var repaired: [String] = []
         for step in Repair.Step.allCases {
             repaired += try write { batch -> [String] in
-                guard try batch.formatVersion() == Layout.formatVersion else { return [] }
+                guard let version = try batch.formatVersion(), Layout.knownFormatVersions.contains(version) else { return [] }
                 let planned = try batch.violations().filter { $0.repair?.step == step }
                 var rebuilt = Set<String>()
                 for violation in planned {
@@ -99,6 +103,11 @@ extension WriteBatch {
             // Several violations may name it; one rebuild answers them all.
             guard rebuilt.insert(Layout.metadataName).inserted, let table = tables.metadata else { return }
             try MetadataIndex.fill(table, from: tables.documents, in: txn)
+        case .setFormatVersion(let version):
+            try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(version))
+        case .rebuildPostings(let name):
+            guard rebuilt.insert(name).inserted, catalogue[name] != nil else { return }
+            try rebuildPostings(collection: name)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Index
+import Kernels
 import LMDB
 
 /// One search result.
@@ -27,6 +28,8 @@ public enum SearchMode: Sendable, Equatable {
     case index(ef: Int)
     /// The index once the collection has `Snapshot.indexThreshold` vectors (ef = `defaultEf`), else exact.
     case automatic
+    /// A lexical collection's top k by MaxScore over its postings (as `automatic` resolves for one).
+    case maxScore
 
     /// Candidates an index search keeps by default: recall@10 ≥ 0.95 on the test sets at this ef (bench/RESULTS.md).
     public static let defaultEf = 100
@@ -36,6 +39,7 @@ public enum SearchMode: Sendable, Equatable {
         case .exact: return "exact"
         case .index(let ef): return "hnsw(ef=\(ef))"
         case .automatic: return "automatic"
+        case .maxScore: return "maxscore"
         }
     }
 }
@@ -71,6 +75,7 @@ extension Snapshot {
     private func rank(collection name: String, query: [Float], k: Int, mode: SearchMode,
                       filter: MetadataFilter?) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int, mode: SearchMode) {
         let collection = try catalogue.require(name)
+        guard !collection.isLexical else { throw Snapshot.lexicalHasNoVectors(collection) }
         guard query.count == collection.dimensions else {
             throw VecDBError.invalidArgument("query vector has \(query.count) dimensions; collection '\(name)' has \(collection.dimensions)")
         }
@@ -94,7 +99,7 @@ extension Snapshot {
                 try index.search(query, k: k, ef: max(ef, k), in: txn, scratch: scratch)
             }
             return (ranked, 0, .index(ef: max(ef, k)))
-        case .exact, .automatic:
+        case .exact, .automatic, .maxScore:
             let found = try scan(collection, query: query, k: k)
             return (found.ranked, found.scanned, .exact)
         }
@@ -115,7 +120,7 @@ extension Snapshot {
             let found = try scan(collection, query: query, k: k, matching: matching)
             return (found.ranked, found.scanned, .exact)
         case .index(let given): ef = max(given, k)
-        case .automatic: ef = max(SearchMode.defaultEf, k)
+        case .automatic, .maxScore: ef = max(SearchMode.defaultEf, k)
         }
         guard let parameters = collection.index, !database.environment.options.noLock,
               mode != .automatic || collection.count >= Snapshot.indexThreshold else {
@@ -142,7 +147,7 @@ extension Snapshot {
         // A lookup walks the B-tree (a few cache misses); the scan reads vectors in key order: lookups win while
         // the matches are a small part of the collection.
         guard matching.count * 8 < collection.count else { return try scan(collection, query: query, k: k, accept: matching.contains) }
-        var best = TopK(k: k)
+        var best = TopK<Float>(k: k)
         var scanned = 0
         try query.withUnsafeBytes { q in
             for id in matching.ids {
@@ -174,7 +179,7 @@ extension Snapshot {
     /// contiguous key range.
     private func scan(_ collection: VectorCollection, query: [Float], k: Int,
                       accept: ((UInt64) -> Bool)? = nil) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int) {
-        var best = TopK(k: k)
+        var best = TopK<Float>(k: k)
         var scanned = 0
         let prefix = Layout.vectorPrefix(collection: collection.id)
         try query.withUnsafeBytes { q in
@@ -198,6 +203,7 @@ extension Snapshot {
                       mode: SearchMode = .automatic, filter: MetadataFilter? = nil) throws -> SearchResults {
         let target = embedder.spaces[space]
         _ = try existingCollection(for: target)
+        if target.lexical != nil { return try searchText(text, collection: target.collection, k: k, mode: mode, filter: filter) }
         let vector = try embedder.embed([text])[space][0].vector
         return try search(collection: target.collection, query: vector, k: k, mode: mode, filter: filter)
     }
@@ -222,51 +228,3 @@ extension VectorDatabase {
         try read { try $0.query(text, embedder: embedder, space: space, k: k, mode: mode, filter: filter) }
     }
 }
-
-/// The k highest-scoring ids seen, kept as a min-heap on score (ties broken towards lower ids, so results are
-/// deterministic).
-struct TopK {
-    struct Entry { var id: UInt64; var score: Float }
-    let k: Int
-    private var heap: [Entry] = []
-
-    init(k: Int) {
-        self.k = k
-        heap.reserveCapacity(k)
-    }
-
-    /// True when `a` ranks below `b`.
-    private static func worse(_ a: Entry, _ b: Entry) -> Bool {
-        a.score < b.score || (a.score == b.score && a.id > b.id)
-    }
-
-    mutating func offer(id: UInt64, score: Float) {
-        let entry = Entry(id: id, score: score)
-        if heap.count < k {
-            heap.append(entry)
-            var child = heap.count - 1
-            while child > 0 {
-                let parent = (child - 1) / 2
-                guard TopK.worse(heap[child], heap[parent]) else { break }
-                heap.swapAt(child, parent)
-                child = parent
-            }
-        } else if k > 0, TopK.worse(heap[0], entry) {
-            heap[0] = entry
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < heap.count, TopK.worse(heap[left], heap[smallest]) { smallest = left }
-                if right < heap.count, TopK.worse(heap[right], heap[smallest]) { smallest = right }
-                if smallest == parent { break }
-                heap.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
-    }
-
-    /// Best first.
-    func sorted() -> [Entry] { heap.sorted { TopK.worse($1, $0) } }
-}
-

@@ -89,7 +89,8 @@ public class Snapshot {
 
     /// Document `id`'s vector in `collection`, or nil when it has none.
     public func vector(collection: VectorCollection, document id: UInt64) throws -> [Float]? {
-        try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id)) { raw -> [Float]? in
+        guard !collection.isLexical else { throw Snapshot.lexicalHasNoVectors(collection) }
+        return try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id)) { raw -> [Float]? in
             guard let raw else { return nil }
             try checkLength(raw, of: id, in: collection)
             return Layout.floats(raw)

@@ -1,6 +1,8 @@
 import Index
+import Lexical
 
-/// One vector space over the documents: which model made its vectors, and how.
+/// One vector space over the documents: which model made its vectors, and how; or, for a lexical collection (BM25),
+/// how its terms are found and scored.
 ///
 /// Stored as JSON under its name in the `collections` database. Two ingests may add to the same collection only
 /// when they embed identically, so the model's weights hash and settings are part of it.
@@ -28,4 +30,11 @@ public struct VectorCollection: Codable, Sendable, Equatable {
     /// The HNSW index's parameters, or nil for a collection searched by exact scan only (e.g. 49,152-dimensional
     /// logits).
     public var index: HNSWParameters?
+    /// A lexical collection's analyzer and BM25 settings; nil for a vector collection. A lexical collection's
+    /// `vectors` entries hold each member document's length in terms; its postings are in `postings`.
+    public var lexical: LexicalSettings?
+    /// A lexical collection's total length in terms (BM25's average length is this over `count`).
+    public var termCount: Int?
+
+    public var isLexical: Bool { lexical != nil }
 }

@@ -17,6 +17,8 @@ public final class VectorDatabase: @unchecked Sendable {
     let environment: Environment
     let tables: Tables
     let catalogueCache = CatalogueCache()
+    /// Filters evaluated in recent snapshots (`FilterCache`).
+    let filterCache = FilterCache()
     private let registry = DocumentIndexRegistry()
     /// Index search state reused by every search (see `SearchScratchPool`).
     let searchScratches = SearchScratchPool()
@@ -125,7 +127,8 @@ public final class VectorDatabase: @unchecked Sendable {
             return Tables(meta: meta, documents: documents, keys: try required(Layout.keysName),
                           collections: try required(Layout.collectionsName), vectors: try required(Layout.vectorsName),
                           hnsw: try added(Layout.hnswName), adapters: try added(Layout.adaptersName),
-                          embeddingCache: try added(Layout.embeddingCacheName), metadata: metadata)
+                          embeddingCache: try added(Layout.embeddingCacheName), metadata: metadata,
+                          postings: try open(Layout.postingsName) ?? (readOnly ? nil : try environment.openDatabase(Layout.postingsName, create: true)))
         }
         // No format stamp: a new environment, or one whose creation was cut short by an older vecdb, which created
         // the tables one transaction each and stamped last (so its meta is empty and nothing was written).
@@ -151,8 +154,9 @@ public final class VectorDatabase: @unchecked Sendable {
                 meta: try create(Layout.metaName), documents: try create(Layout.documentsName), keys: try create(Layout.keysName),
                 collections: try create(Layout.collectionsName), vectors: try create(Layout.vectorsName),
                 hnsw: try create(Layout.hnswName), adapters: try create(Layout.adaptersName),
-                embeddingCache: try create(Layout.embeddingCacheName), metadata: try create(Layout.metadataName))
-            try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.formatVersion))
+                embeddingCache: try create(Layout.embeddingCacheName), metadata: try create(Layout.metadataName),
+                postings: try create(Layout.postingsName))
+            try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.baseFormatVersion))
             return tables
         }
     }

@@ -15,6 +15,8 @@ import LMDB
 /// Reads through the batch see its own changes (but index searches see the indexes as they were when it opened).
 public final class WriteBatch: Snapshot {
     private var indexUpdates = IndexUpdates()
+    /// Postings changes of lexical collections, applied at the end (`LexicalUpdates`).
+    var lexicalUpdates = LexicalUpdates()
     private let documentIndexes: [DocumentIndex]
 
     init(database: VectorDatabase, transaction: Transaction, documentIndexes: [DocumentIndex]) throws {
@@ -52,8 +54,9 @@ public final class WriteBatch: Snapshot {
         let textChanged = Array(stored.text.utf8) != Array(text.utf8)
         guard textChanged || stored.metadataJSON != metadataJSON else { return (id, .unchanged) }
         let document = Document(id: id, text: text, externalID: externalID, metadataJSON: metadataJSON)
-        try txn.put(tables.documents, key: Layout.documentKey(id), value: document.encoded())
+        // Before the new text replaces the old: a lexical collection finds the postings to remove in the old text.
         if textChanged { try removeVectors(of: id) }
+        try txn.put(tables.documents, key: Layout.documentKey(id), value: document.encoded())
         for index in documentIndexes { try index.didStore(document, replacing: stored, in: self) }
         return (id, .updated(textChanged: textChanged))
     }
@@ -62,9 +65,10 @@ public final class WriteBatch: Snapshot {
     @discardableResult
     public func deleteDocument(id: UInt64) throws -> Bool {
         guard let document = try document(id: id) else { return false }
+        // While the text is still stored: a lexical collection finds the postings to remove in it.
+        try removeVectors(of: id)
         try txn.delete(tables.documents, key: Layout.documentKey(id))
         try txn.delete(tables.keys, key: document.dedupKey)
-        try removeVectors(of: id)
         for index in documentIndexes { try index.didDelete(document, in: self) }
         return true
     }
@@ -75,6 +79,7 @@ public final class WriteBatch: Snapshot {
     /// the one it had there.
     public func putVector(_ vector: [Float], collection name: String, document id: UInt64) throws {
         let collection = try catalogue.require(name)
+        guard !collection.isLexical else { throw Snapshot.lexicalHasNoVectors(collection) }
         guard vector.count == collection.dimensions else {
             throw VecDBError.invalidArgument("a vector of \(vector.count) dimensions for '\(name)', which has \(collection.dimensions)")
         }
@@ -84,10 +89,12 @@ public final class WriteBatch: Snapshot {
         indexUpdates.inserted(id, vector: vector, into: collection)
     }
 
-    /// Removes document `id`'s vector from collection `name`; false when it had none there.
+    /// Removes document `id`'s vector from collection `name` (in a lexical collection: its postings); false when it
+    /// had none there.
     @discardableResult
     public func removeVector(collection name: String, document id: UInt64) throws -> Bool {
         let collection = try catalogue.require(name)
+        if collection.isLexical { return try removeTerms(collection: collection, document: id) }
         guard try txn.delete(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id)) else { return false }
         catalogue.update(name) { $0.count -= 1 }
         indexUpdates.removed(id, from: collection)
@@ -132,6 +139,7 @@ public final class WriteBatch: Snapshot {
         try forEachVectorID(of: collection) { ids.append($0); return true }
         for id in ids { try txn.delete(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id)) }
         if collection.index != nil { try HNSWIndex.drop(table: tables.hnsw, collection: collection.id, in: txn) }
+        if collection.isLexical { try dropPostings(of: collection) }
         indexUpdates.forget(collection)
         catalogue.remove(name)
     }
@@ -141,6 +149,7 @@ public final class WriteBatch: Snapshot {
     @discardableResult
     public func rebuildIndex(collection name: String, parameters: HNSWParameters) throws -> HNSWMetadata {
         let collection = try catalogue.require(name)
+        guard !collection.isLexical else { throw Snapshot.lexicalHasNoVectors(collection) }
         guard collection.dimensions <= WriteBatch.largestIndexedDimensions else {
             throw VecDBError.invalidArgument("collection '\(name)' has \(collection.dimensions)-dimensional vectors; "
                 + "vecdb indexes up to \(WriteBatch.largestIndexedDimensions) and searches longer ones exactly")
@@ -176,6 +185,10 @@ public final class WriteBatch: Snapshot {
     func finish() throws {
         try indexUpdates.apply(to: catalogue.all, table: tables.hnsw, in: txn)
         indexUpdates = IndexUpdates()
+        if !lexicalUpdates.isEmpty {
+            try lexicalUpdates.apply(table: try postingsTable(), in: txn)
+            lexicalUpdates = LexicalUpdates()
+        }
         for index in documentIndexes { try index.willCommit(self) }
         try catalogue.save(table: tables.collections, in: txn)
     }

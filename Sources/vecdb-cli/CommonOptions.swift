@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lexical
 import Models
 import VecDB
 
@@ -47,7 +48,8 @@ struct DatabaseOptions: ParsableArguments {
 /// `--model`, `--collection` and how the model turns text into vectors.
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "A model name from `vecdb models list`, a sentence-transformers folder, or a Llama .gguf file.", valueName: "name|path"))
+        "A model name from `vecdb models list`, a sentence-transformers folder, a Llama .gguf file, or bm25 (lexical).",
+        valueName: "name|path"))
     var model: String = ModelCatalog.defaultModelName
 
     @Option(name: .long, help: ArgumentHelp(
@@ -68,11 +70,28 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("max-tokens"), help: ArgumentHelp("Token limit for Llama models (default 512).", valueName: "n"))
     var maxTokens: Int?
 
+    @OptionGroup var lexical: LexicalOptions
+
     var options: EmbeddingOptions {
         func list(_ text: String?) -> [String]? {
             text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         }
-        return EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens)
+        return EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens,
+                                stemmer: lexical.stemmer, stopwords: lexical.stopwords, k1: lexical.k1, b: lexical.b)
+    }
+
+    /// What `--model` names, ready to fill or rank its space: a model, an adapter, or the lexical space `bm25`.
+    func space(in snapshot: Snapshot?) throws -> SpaceEmbedding {
+        try ModelOptions.resolver.space(model, options: options, collection: collection, in: snapshot)
+    }
+
+    /// As `space`, for commands that use one vector space.
+    func singleSpace(in snapshot: Snapshot?) throws -> SpaceEmbedding {
+        let space = try space(in: snapshot)
+        guard space.spaces.count == 1 else {
+            throw CommandFailure("this command uses one vector space: give one --pooling and one --prompt", exitCode: .usage)
+        }
+        return space
     }
 
     /// The model asked for, loaded with the vector spaces asked for, or the adapter of that name the database (read in
@@ -94,6 +113,25 @@ struct ModelOptions: ParsableArguments {
     /// The resolver every command uses: models from the cache `$VECDB_MODELS` (else `~/.cache/vecdb/models`) names.
     static let resolver = ModelResolver(store: .fromEnvironment())
 }
+
+/// `--stemmer`, `--stopwords`, `--k1`, `--b`: the lexical space's settings (`--model bm25`). Stored with its collection
+/// when it is made; later commands may leave them out, and one that differs from the stored settings is refused.
+struct LexicalOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("bm25: porter (default) or none.", valueName: "name"))
+    var stemmer: Stemmer?
+
+    @Option(help: ArgumentHelp("bm25: english (Lucene's 33 words, default) or none.", valueName: "list"))
+    var stopwords: StopwordList?
+
+    @Option(help: ArgumentHelp("bm25: term-frequency saturation (default 0.9, as Anserini's BEIR runs).", valueName: "x"))
+    var k1: Double?
+
+    @Option(help: ArgumentHelp("bm25: length normalisation, 0 to 1 (default 0.4).", valueName: "x"))
+    var b: Double?
+}
+
+extension Stemmer: ExpressibleByArgument {}
+extension StopwordList: ExpressibleByArgument {}
 
 /// Writes one JSON value as a line on stdout and flushes, so a reader sees it at once.
 func printJSONLine(_ object: Any) {

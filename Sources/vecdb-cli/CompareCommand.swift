@@ -32,9 +32,10 @@ struct CompareCommand: ParsableCommand {
     var answers: String?
 
     @Option(help: ArgumentHelp(
-        "Comma-separated MODEL[:POOLING[:PROMPT]]: names from `vecdb models list` or paths, e.g. minilm,smollm2:logits:chat.",
+        "Comma-separated MODEL[:POOLING[:PROMPT]]: names from `vecdb models list` or paths, e.g. minilm,smollm2:logits:chat "
+            + "(default: every installed model).",
         valueName: "a,b,…"))
-    var models = ModelCatalog.defaultModelName
+    var models: String?
 
     /// Only read, for adapters named in --models.
     @OptionGroup var database: DatabaseOptions
@@ -42,7 +43,15 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Print {\"models\": {NAME: {\"similarities\", \"mean_matching\", \"gap\", …}}, \"published\": …} as JSON.")
     var json = false
 
-    var modelNames: [String] { models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    /// --models, or every installed model: the seed's comparison (base decoder beside contrastive encoder) first.
+    var modelNames: [String] {
+        guard let models else {
+            let store = ModelOptions.resolver.store
+            let installed = ModelCatalog.all.filter(store.isInstalled).map(\.name)
+            return installed.isEmpty ? [ModelCatalog.defaultModelName] : installed
+        }
+        return models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     func validate() throws {
         guard (questions == nil) == (answers == nil) else {

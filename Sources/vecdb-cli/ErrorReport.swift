@@ -52,7 +52,7 @@ enum ErrorReport {
         case let error as ModelError:
             switch error {
             case .notInstalled, .unknown, .invalidPath: return .notFound
-            case .unsupportedSetting, .invalidSpec, .fixedByTraining: return .usage
+            case .unsupportedSetting, .invalidSpec, .fixedByTraining, .lexicalSpace: return .usage
             case .baseModelChanged: return .dataError
             case .downloadFailed, .hashMismatch: return .failure
             }

@@ -26,8 +26,17 @@ struct EvalCommand: ParsableCommand {
             The database defaults to ~/.cache/vecdb/eval/<dataset folder name> (not your default database). \
             Progress and timing go to stderr; results to stdout.
 
+            --models defaults to every installed model and the lexical space bm25 (BM25 over Porter-stemmed \
+            terms, k1 0.9, b 0.4 unless --stemmer/--stopwords/--k1/--b say otherwise). --fuse adds a fused run \
+            scored like a model: `rrf` (reciprocal rank fusion, k 60; `rrf:K`) or `weighted:W` (min–max \
+            normalised scores, weight W on the first input) over every evaluated model's top --k, or over the ones \
+            named in brackets: --fuse 'rrf(minilm,bm25)' adds the row rrf(minilm,bm25). Repeat --fuse for several.
+
             Examples:
               vecdb eval --dataset ./scifact
+              vecdb eval --dataset ./scifact --models minilm,bm25 --fuse rrf
+              vecdb eval --dataset ./scifact --models minilm,minilm+sci,bm25 --fuse 'rrf(minilm,bm25)' \
+                  --fuse 'rrf(minilm+sci,bm25)' --compare 'minilm,rrf(minilm,bm25)'
               vecdb eval --dataset ./scifact --models minilm,./my-model --json --report scifact.html
               vecdb eval --dataset ./scifact --split train --db /tmp/scifact.vecdb --run-dir runs/
               vecdb eval --dataset ./scifact --models smollm2,smollm2+adapter,minilm \
@@ -42,8 +51,17 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Judgements to use: qrels/<split>.tsv.", valueName: "split"))
     var split = "test"
 
-    @Option(help: ArgumentHelp("Comma-separated models: names from `vecdb models list` or paths.", valueName: "a,b,…"))
-    var models = ModelCatalog.defaultModelName
+    @Option(help: ArgumentHelp(
+        "Comma-separated models: names from `vecdb models list`, adapters, paths, or bm25 (default: every installed model, and bm25).",
+        valueName: "a,b,…"))
+    var models: String?
+
+    @OptionGroup var lexical: LexicalOptions
+
+    @Option(name: .customLong("fuse"), help: ArgumentHelp(
+        "Add a fused run: rrf, rrf:K or weighted:W, over all models or those in brackets, e.g. 'rrf(minilm,bm25)'. Repeatable.",
+        valueName: "fusion"))
+    var fusions: [String] = []
 
     @Option(help: ArgumentHelp("Database folder (default: ~/.cache/vecdb/eval/<dataset folder name>).", valueName: "path"))
     var db: String?
@@ -101,22 +119,53 @@ struct EvalCommand: ParsableCommand {
         guard !(exact && index) else {
             throw ValidationError("--exact and --index exclude each other: the exact scan is the default, --index adds the index's figures")
         }
+        for fusion in fusions { _ = try EvalCommand.parseFusion(fusion) }
         if let names = comparedNames {
             guard names.count >= 2 else { throw ValidationError("--compare needs at least two models") }
             guard Set(names).count == names.count else { throw ValidationError("--compare names a model twice") }
-            // A variant's collection is MODEL:POOLING:PROMPT; its model must be evaluated.
-            for name in names where !modelNames.contains(where: { name == $0 || name.hasPrefix($0 + ":") }) {
+            // A variant's collection is MODEL:POOLING:PROMPT; its model must be evaluated. Fused runs are named
+            // after their inputs and checked once evaluated.
+            for name in names where !name.contains("(") && !modelNames.contains(where: { name == $0 || name.hasPrefix($0 + ":") }) {
                 throw ValidationError("--compare: '\(name)' is not among --models (\(modelNames.joined(separator: ",")))")
             }
             guard permutations > 0 else { throw ValidationError("--permutations must be positive") }
         }
     }
 
-    var comparedNames: [String]? {
-        compare.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    var comparedNames: [String]? { compare.map(EvalCommand.splitList) }
+
+    var modelNames: [String] {
+        guard let models else {
+            let store = ModelOptions.resolver.store
+            return ModelCatalog.all.filter(store.isInstalled).map(\.name) + [LexicalSpace.modelName]
+        }
+        return EvalCommand.splitList(models)
     }
 
-    var modelNames: [String] { models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    /// A comma-separated list whose items may hold bracketed commas: `minilm,rrf(minilm,bm25)`.
+    static func splitList(_ text: String) -> [String] {
+        var items: [String] = [], current = "", depth = 0
+        for character in text {
+            if character == "(" { depth += 1 } else if character == ")" { depth -= 1 }
+            if character == ",", depth == 0 {
+                items.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        items.append(current)
+        return items.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// `rrf`, `rrf:K`, `weighted:W`, each optionally with `(a,b,…)`: the fusion and its inputs (nil: every model).
+    static func parseFusion(_ text: String) throws -> (fusion: RankFusion, inputs: [String]?) {
+        guard let open = text.firstIndex(of: "(") else { return (try RankFusion(parsing: text), nil) }
+        guard text.hasSuffix(")") else { throw ValidationError("--fuse \(text): the inputs' list must end with ')'") }
+        let inputs = splitList(String(text[text.index(after: open)..<text.index(before: text.endIndex)]))
+        guard inputs.count >= 2 else { throw ValidationError("--fuse \(text): name at least two inputs") }
+        return (try RankFusion(parsing: String(text[..<open])), inputs)
+    }
 
     var databasePath: String {
         if let db { return db }
@@ -147,8 +196,11 @@ struct EvalCommand: ParsableCommand {
         let existing = FileManager.default.fileExists(atPath: path + "/data.mdb")
             ? try VectorDatabase(path: path, create: false, mapSize: mapSize) : nil
         let resolver = ModelOptions.resolver
-        let targets = try modelNames.map { name in
-            try existing.map { db in try db.read { try resolver.resolve(name, in: $0) } } ?? resolver.resolve(name, in: nil)
+        let lexicalOptions = EmbeddingOptions(stemmer: lexical.stemmer, stopwords: lexical.stopwords, k1: lexical.k1, b: lexical.b)
+        // nil: the lexical space, made below.
+        let targets = try modelNames.map { name -> ModelResolver.Target? in
+            if name == LexicalSpace.modelName { return nil }
+            return try existing.map { db in try db.read { try resolver.resolve(name, in: $0) } } ?? resolver.resolve(name, in: nil)
         }
         let database = try existing ?? VectorDatabase(path: path, create: true, mapSize: mapSize)
         printError("database: \(path)")
@@ -158,13 +210,16 @@ struct EvalCommand: ParsableCommand {
         for (name, target) in zip(modelNames, targets) {
             ProcessMemory.resetPeak()
             let started = Date()
-            let embedder: SpaceEmbedder
+            let embedder: SpaceEmbedding
             switch target {
-            case .model(let reference):
+            case nil:
+                embedder = try existing.map { db in try db.read { try resolver.space(name, options: lexicalOptions, collection: collection, in: $0) } }
+                    ?? resolver.space(name, options: lexicalOptions, collection: collection, in: nil)
+            case .model(let reference)?:
                 let options = reference.kind == .gguf
                     ? EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens) : EmbeddingOptions()
-                embedder = try resolver.embedder(for: target, options: options, collection: collection)
-            case .adapter:
+                embedder = try resolver.embedder(for: .model(reference), options: options, collection: collection)
+            case let target?:
                 embedder = try resolver.embedder(for: target)
             }
             let meter = ProgressMeter(enabled: standardErrorIsTerminal)
@@ -207,6 +262,29 @@ struct EvalCommand: ParsableCommand {
                     let file = URL(fileURLWithPath: runDirectory).appendingPathComponent("\(evaluation.collection).run")
                     try Data(evaluation.trecRun(tag: evaluation.collection).utf8).write(to: file)
                 }
+            }
+        }
+
+        for text in fusions {
+            let (fusion, named) = try EvalCommand.parseFusion(text)
+            let byName = Dictionary(evaluations.map { ($0.model, $0) }, uniquingKeysWith: { first, _ in first })
+            let inputs = try (named ?? evaluations.filter { !$0.model.contains("(") }.map(\.model)).map { name in
+                guard let evaluation = byName[name] else {
+                    throw CommandFailure("--fuse \(text): '\(name)' was not evaluated; evaluated: "
+                        + evaluations.map(\.model).joined(separator: ", "), exitCode: .usage)
+                }
+                return evaluation
+            }
+            guard inputs.count >= 2 else {
+                throw CommandFailure("--fuse \(text): fusion needs at least two evaluated models", exitCode: .usage)
+            }
+            let fused = RetrievalEvaluation.fused(fusion, of: inputs, qrels: data.qrels)
+            measured[fused.model] = (fused.seconds, nil)
+            evaluations.append(fused)
+            if let runDirectory {
+                try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+                let file = URL(fileURLWithPath: runDirectory).appendingPathComponent("\(fused.collection).run")
+                try Data(fused.trecRun(tag: fused.collection).utf8).write(to: file)
             }
         }
 

@@ -23,10 +23,12 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let db = try database.open(create: false, readOnly: true)
         // One snapshot: the counts, collections, indexes and adapters shown belong together.
-        let (snapshot, documents, collections, indexes, adapters, fields) = try db.read { snapshot in
+        let (snapshot, documents, collections, indexes, adapters, fields, lexical) = try db.read { snapshot in
             (snapshot.id, try snapshot.documentCount(), snapshot.collections,
-             try Dictionary(uniqueKeysWithValues: snapshot.collections.map { ($0.name, try snapshot.indexMetadata(collection: $0.name)) }),
-             try snapshot.adapters(), try snapshot.metadataFields())
+             try Dictionary(uniqueKeysWithValues: snapshot.collections.filter { !$0.isLexical }
+                .map { ($0.name, try snapshot.indexMetadata(collection: $0.name)) }),
+             try snapshot.adapters(), try snapshot.metadataFields(),
+             try Dictionary(uniqueKeysWithValues: snapshot.collections.filter(\.isLexical).map { ($0.name, try snapshot.lexicalStatistics($0)) }))
         }
         let bytes = try db.storageBytes()
         let blas: [String: Any]
@@ -49,6 +51,13 @@ struct InfoCommand: ParsableCommand {
                         "pooling": c.pooling, "prompt": c.prompt, "max_tokens": c.maxTokens, "metric": c.metric,
                         "count": c.count,
                     ]
+                    if let settings = c.lexical, let statistics = lexical[c.name] {
+                        object["lexical"] = [
+                            "stemmer": settings.stemmer.rawValue, "stopwords": settings.stopwords.rawValue, "k1": settings.k1,
+                            "b": settings.b, "terms": statistics.terms, "postings": statistics.postings,
+                            "bytes": statistics.bytes, "total_length": c.termCount ?? 0,
+                        ] as [String: Any]
+                    }
                     if let index = c.index, let meta = indexes[c.name] ?? nil {
                         object["index"] = ["kind": "hnsw", "M": index.M, "ef_construction": index.efConstruction,
                                            "count": meta.count, "deleted": meta.deletedCount, "max_level": meta.maxLevel]
@@ -85,6 +94,15 @@ struct InfoCommand: ParsableCommand {
         }
         if collections.isEmpty { print("collections none") }
         for c in collections {
+            if let settings = c.lexical, let statistics = lexical[c.name] {
+                let average = c.count > 0 ? Double(c.termCount ?? 0) / Double(c.count) : 0
+                print("collection \(c.name): lexical (BM25 k1 \(settings.k1), b \(settings.b)), \(c.count) documents, "
+                    + "stemmer \(settings.stemmer.rawValue), stopwords \(settings.stopwords.rawValue)")
+                print(String(format: "           %d terms, %d postings, %d bytes (%.1f per document), %.1f terms per document",
+                             statistics.terms, statistics.postings, statistics.bytes,
+                             c.count > 0 ? Double(statistics.bytes) / Double(c.count) : 0, average))
+                continue
+            }
             print("collection \(c.name): \(c.count) vectors × \(c.dimensions) dims, model \(c.model) "
                 + "(weights sha256 \(c.weightsSHA256.prefix(12))…), pooling \(c.pooling), prompt \(c.prompt), "
                 + "max \(c.maxTokens) tokens, \(c.metric)")

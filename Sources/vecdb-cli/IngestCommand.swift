@@ -10,7 +10,9 @@ struct IngestCommand: ParsableCommand {
             A plain file gives one document per line (blank lines are skipped and counted); a .jsonl file gives \
             objects {"id"?, "text", ...metadata}. A line with an "id" replaces the document with that id; a line \
             without one is stored once however often it appears (deduplicated by a hash of its text). Ingesting \
-            stored documents with another --model adds that model's vectors without storing the text again.
+            stored documents with another --model adds that model's vectors without storing the text again; \
+            --model bm25 indexes the documents' terms for BM25 (a lexical space: Porter stemmer and English \
+            stopwords unless --stemmer/--stopwords say otherwise; k1 and b stored with it).
 
             A file is checked completely (UTF-8, JSON) before anything is written. Each batch of documents is \
             one transaction: after a crash the database holds every batch that was reported committed \
@@ -20,6 +22,8 @@ struct IngestCommand: ParsableCommand {
               vecdb ingest answers.txt
               vecdb ingest corpus.jsonl --db ./scifact.vecdb --progress json
               vecdb ingest answers.txt --model smollm2 --pooling last,logits,mean --prompt chat,chat-gen
+              vecdb ingest answers.txt --model bm25
+              vecdb ingest corpus.jsonl --model bm25 --stemmer none --k1 1.2 --b 0.75 --collection bm25-plain
               cat notes.txt | vecdb ingest -
             """
     )
@@ -57,7 +61,7 @@ struct IngestCommand: ParsableCommand {
         // Opened once: LMDB forbids two handles on one environment in a process. A new database is created only
         // after the model loads, so a bad model name leaves nothing behind.
         let existing = try database.openIfPresent(readOnly: false)
-        let embedder = try existing.map { db in try db.read { try modelOptions.embedder(in: $0) } } ?? modelOptions.embedder(in: nil)
+        let embedder = try existing.map { db in try db.read { try modelOptions.space(in: $0) } } ?? modelOptions.space(in: nil)
         let db = try existing ?? database.open(create: true)
         let meter = ProgressMeter(enabled: progress == .auto && standardErrorIsTerminal)
         let summary = try db.ingest(from: input, embedder: embedder, batchSize: batchSize) { commit in
@@ -79,11 +83,14 @@ struct IngestCommand: ParsableCommand {
             if progress == .json { event["event"] = "done" }
             printJSONLine(event)
         } else {
+            // A lexical space reads every term: nothing is truncated.
+            let truncation = embedder.spaces[0].lexical != nil ? ""
+                : ", \(summary.truncated) truncated to \(embedder.spaces[0].maxTokens) tokens"
             print("""
-                \(summary.added) added, \(summary.updated) updated, \(summary.embedded) embedded for \
+                \(summary.added) added, \(summary.updated) updated, \(summary.embedded) \
+                \(embedder.spaces[0].lexical != nil ? "indexed" : "embedded") for \
                 \(summary.collections.map { "'\($0)'" }.joined(separator: ", ")), \(summary.alreadyPresent) already \
-                present, \(summary.skippedBlank) blank skipped, \(summary.truncated) truncated to \
-                \(embedder.spaces[0].maxTokens) tokens; \
+                present, \(summary.skippedBlank) blank skipped\(truncation); \
                 \(String(format: "%.2f", summary.seconds)) s, \(String(format: "%.1f", summary.documentsPerSecond)) docs/s
                 """)
         }

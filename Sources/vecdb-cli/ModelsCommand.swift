@@ -3,6 +3,9 @@ import Models
 import VecDB
 
 struct ModelsCommand: ParsableCommand {
+    /// What `models list` says of the lexical space.
+    static let lexicalSummary = "lexical space: BM25 (Lucene's formula) over Porter-stemmed terms without English stopwords; no model to install"
+
     static let configuration = CommandConfiguration(
         commandName: "models",
         abstract: "List and install embedding models.",
@@ -28,7 +31,7 @@ struct ModelsCommand: ParsableCommand {
                 printJSONLine(["cache": store.root.path, "models": ModelCatalog.all.map { spec -> [String: Any] in
                     ["name": spec.name, "summary": spec.summary, "package": spec.package,
                      "installed": store.isInstalled(spec), "weights_sha256": spec.weightsSHA256]
-                }] as [String: Any])
+                }, "lexical_spaces": [["name": LexicalSpace.modelName, "summary": ModelsCommand.lexicalSummary]]] as [String: Any])
                 return
             }
             print("model cache: \(store.root.path)")
@@ -37,6 +40,8 @@ struct ModelsCommand: ParsableCommand {
                 print("  \(spec.name)\(spec.name == ModelCatalog.defaultModelName ? " (default)" : "")  \(state)")
                 print("      \(spec.summary); from PyPI \(spec.package)")
             }
+            print("  \(LexicalSpace.modelName)  built in")
+            print("      \(ModelsCommand.lexicalSummary)")
         }
     }
 

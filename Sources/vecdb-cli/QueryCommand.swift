@@ -10,8 +10,14 @@ struct QueryCommand: ParsableCommand {
         discussion: """
             Embeds the text with the collection's model and ranks documents by cosine similarity. Collections of \
             10,000 vectors or more are searched through their HNSW index (ef 100), smaller ones by exact scan; \
-            --exact and --ef choose. Results come from one committed snapshot (its LMDB transaction id is \
-            "snapshot" in --json output).
+            --exact and --ef choose. --model bm25 ranks by BM25 over the lexical collection's terms (top k by MaxScore; \
+            --exact scores every document holding a query term); a text of only stopwords or unknown words finds \
+            nothing. Results come from one committed snapshot (its LMDB transaction id is "snapshot" in --json output).
+
+            --models ranks with each model and shows every list with each document's rank under the others; with \
+            --fuse, one fused list instead (rrf: reciprocal rank fusion, k 60, or rrf:K; weighted:W: min–max \
+            normalised scores, weight W on the first model), fused from each model's top max(k, 100), every result \
+            with its rank in each input.
 
             Examples:
               vecdb query "What is GPU?"
@@ -20,6 +26,9 @@ struct QueryCommand: ParsableCommand {
               vecdb query "What is GPU?" --models minilm,smollm2 -k 3
               vecdb query "solar power" --where '{"year": {"$gte": 2020}, "lang": {"$in": ["en", "de"]}}'
               vecdb query "What is GPU?" --models smollm2,minilm --explain
+              vecdb query "What is GPU?" --model bm25
+              vecdb query "What is GPU?" --models minilm,bm25 --fuse rrf
+              vecdb query "What is GPU?" --models minilm,bm25 --fuse weighted:0.7 --where '{"lang": "en"}'
             """
     )
 
@@ -41,7 +50,12 @@ struct QueryCommand: ParsableCommand {
         "With --models: each document's score under every model and its rank movement (↑/↓ N) against the first model."))
     var explain = false
 
-    @Flag(help: "Scan every vector instead of searching the index.")
+    @Option(help: ArgumentHelp(
+        "With --models: print one fused list: rrf (k 60), rrf:K, or weighted:W (weight W on the first model).",
+        valueName: "fusion"))
+    var fuse: String?
+
+    @Flag(help: "Scan every vector instead of searching the index (bm25: score every document holding a query term).")
     var exact = false
 
     @Option(help: ArgumentHelp("Search the HNSW index with this many candidates (at least k), whatever the collection's size.",
@@ -62,6 +76,12 @@ struct QueryCommand: ParsableCommand {
         guard k > 0 else { throw ValidationError("-k must be positive") }
         guard !(exact && ef != nil) else { throw ValidationError("--exact and --ef exclude each other") }
         guard ef.map({ $0 > 0 }) ?? true else { throw ValidationError("--ef must be positive") }
+        if fuse != nil {
+            guard let models, models.split(separator: ",").count >= 2 else {
+                throw ValidationError("--fuse fuses rankings: give --models with at least two models")
+            }
+            guard !explain else { throw ValidationError("--fuse and --explain exclude each other") }
+        }
         if explain {
             guard let models, models.split(separator: ",").count >= 2 else {
                 throw ValidationError("--explain compares rankings: give --models with at least two models, the first the base")
@@ -71,11 +91,12 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let filter = try filterJSON.map { try MetadataFilter(json: $0) }
+        let fusion = try fuse.map { try RankFusion(parsing: $0) }
         let db = try database.open(create: false, readOnly: true)
         // One snapshot: the collection checked against the model is the one searched.
         try db.read { snapshot in
             if let models {
-                try compare(snapshot, specs: models.split(separator: ",").map { String($0) }, filter: filter)
+                try compare(snapshot, specs: models.split(separator: ",").map { String($0) }, filter: filter, fusion: fusion)
             } else {
                 try search(snapshot, filter: filter)
             }
@@ -83,18 +104,10 @@ struct QueryCommand: ParsableCommand {
     }
 
     private func search(_ snapshot: Snapshot, filter: MetadataFilter?) throws {
-        let embedder = try modelOptions.singleSpaceEmbedder(in: snapshot)
+        let embedder = try modelOptions.singleSpace(in: snapshot)
         let results = try snapshot.query(text, embedder: embedder, k: k, mode: mode, filter: filter)
         if json {
-            let hits = results.hits.map { hit -> [String: Any] in
-                var object: [String: Any] = ["id": hit.document.id, "text": hit.document.text, "score": Double(hit.score)]
-                if let external = hit.document.externalID { object["external_id"] = external }
-                if let metadata = hit.document.metadataJSON,
-                   let parsed = try? JSONSerialization.jsonObject(with: Data(metadata.utf8)) {
-                    object["metadata"] = parsed
-                }
-                return object
-            }
+            let hits = results.hits.map { QueryCommand.resultObject($0.document, score: Double($0.score)) }
             printJSONLine([
                 "results": hits, "collection": embedder.spaces[0].collection,
                 "snapshot": results.snapshot, "search": results.mode.name, "scanned": results.scanned,
@@ -107,19 +120,40 @@ struct QueryCommand: ParsableCommand {
         }
     }
 
+    /// A result as --json prints it: id, text, score, and the external id and metadata when it has them.
+    static func resultObject(_ document: Document, score: Double) -> [String: Any] {
+        var object: [String: Any] = ["id": document.id, "text": document.text, "score": score]
+        if let external = document.externalID { object["external_id"] = external }
+        if let metadata = document.metadataJSON, let parsed = try? JSONSerialization.jsonObject(with: Data(metadata.utf8)) {
+            object["metadata"] = parsed
+        }
+        return object
+    }
+
+    /// Depth of each input a fused list is made from: at least 100, as `eval --fuse` fuses each model's top 100.
+    static let fusionDepth = 100
+
     /// Ranks every document under each model (ids and scores only) and prints each top-k, decoding just those
     /// documents, with their ranks under the other models; with --explain also every model's score and the places
-    /// each document gains under each model against the first (the base).
-    private func compare(_ snapshot: Snapshot, specs: [String], filter: MetadataFilter?) throws {
+    /// each document gains under each model against the first (the base); with --fuse one fused list.
+    private func compare(_ snapshot: Snapshot, specs: [String], filter: MetadataFilter?, fusion: RankFusion?) throws {
         var names: [String] = []
         var rankings: [[(id: UInt64, score: Float)]] = []
         for spec in specs {
-            let embedder = try ModelOptions.resolver.embedder(spec: spec, in: snapshot)
-            let collection = try snapshot.existingCollection(for: embedder.spaces[0])
-            let vector = try embedder.embed([text])[0][0].vector
-            rankings.append(try snapshot.nearest(collection: collection.name, query: vector, k: max(collection.count, 1), mode: .exact,
-                                                 filter: filter))
+            let space = try ModelOptions.resolver.space(spec: spec, in: snapshot)
+            let collection = try snapshot.existingCollection(for: space.spaces[0])
+            if collection.isLexical {
+                rankings.append(try snapshot.nearestText(text, collection: collection.name, k: max(collection.count, 1), filter: filter))
+            } else {
+                let vector = try space.embed([text])[0][0].vector
+                rankings.append(try snapshot.nearest(collection: collection.name, query: vector, k: max(collection.count, 1),
+                                                     mode: .exact, filter: filter))
+            }
             names.append(collection.name)
+        }
+        if let fusion {
+            try printFused(fusion, snapshot: snapshot, names: names, rankings: rankings)
+            return
         }
         let ranks = rankings.map { ranked in
             Dictionary(ranked.enumerated().map { ($1.id, $0 + 1) }, uniquingKeysWith: { a, _ in a })
@@ -167,6 +201,33 @@ struct QueryCommand: ParsableCommand {
                     .map { "\(names[$0.offset]) \($0.element[hit.id].map(String.init) ?? "-")" }.joined(separator: ", ")
                 print(String(format: "%3d. %.4f  #%llu  ", rank + 1, hit.score, hit.id) + "[\(elsewhere)]  " + texts[hit.id]!)
             }
+        }
+    }
+
+    /// The --fuse output: the fused top k, each with its fused score and its rank in every input.
+    private func printFused(_ fusion: RankFusion, snapshot: Snapshot, names: [String], rankings: [[(id: UInt64, score: Float)]]) throws {
+        let depth = max(k, QueryCommand.fusionDepth)
+        let fused = Array(fusion.fuse(rankings.map { $0.prefix(depth).map { (id: $0.id, score: Double($0.score)) } }).prefix(k))
+        // Ranks in the whole of each input, beyond the fused depth too.
+        let ranks = rankings.map { ranked in
+            Dictionary(ranked.enumerated().map { ($1.id, $0 + 1) }, uniquingKeysWith: { a, _ in a })
+        }
+        let documents = try snapshot.documents(fused.map(\.id))
+        let name = fusion.name(of: names)
+        if json {
+            let results = zip(fused, documents).map { entry, document -> [String: Any] in
+                var object = QueryCommand.resultObject(document, score: entry.score)
+                object["ranks"] = Dictionary(uniqueKeysWithValues: names.indices.map { (names[$0], ranks[$0][entry.id] as Any? ?? NSNull()) })
+                return object
+            }
+            printJSONLine(["fused": name, "order": names, "results": results, "snapshot": snapshot.id] as [String: Any])
+            return
+        }
+        print("\(name):")
+        if fused.isEmpty { print("no documents") }
+        for (position, (entry, document)) in zip(fused, documents).enumerated() {
+            let inputs = names.indices.map { "\(names[$0]) \(ranks[$0][entry.id].map(String.init) ?? "-")" }.joined(separator: ", ")
+            print(String(format: "%3d. %.4f  #%llu  ", position + 1, entry.score, entry.id) + "[\(inputs)]  " + document.text)
         }
     }
 

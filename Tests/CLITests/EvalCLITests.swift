@@ -20,7 +20,8 @@ final class EvalCLITests: XCTestCase {
         let output = try jsonObject(result.stdout)
         XCTAssertEqual(output["queries"] as? Int, 10)
         let models = try XCTUnwrap(output["models"] as? [String: Any])
-        XCTAssertEqual(Array(models.keys), ["minilm"])
+        // Without --models: every installed model (CI installs both) and the lexical space.
+        XCTAssertEqual(Set(models.keys), ["minilm", "smollm2", "bm25"])
         let minilm = try XCTUnwrap(models["minilm"] as? [String: Any])
         XCTAssertEqual(minilm["search"] as? String, "exact")
         for key in ["ndcg_at_10", "mrr_at_10", "recall_at_10", "recall_at_100", "map_at_10"] {
@@ -128,7 +129,7 @@ final class EvalCLITests: XCTestCase {
         let one = try CLI().run(["eval", "--dataset", mini, "--db", db, "--compare", "minilm"])
         XCTAssertEqual(one.status, 64)
         XCTAssertTrue(one.stderr.contains("at least two"), one.stderr)
-        let stranger = try CLI().run(["eval", "--dataset", mini, "--db", db, "--compare", "minilm,smollm2"])
+        let stranger = try CLI().run(["eval", "--dataset", mini, "--db", db, "--models", "minilm", "--compare", "minilm,smollm2"])
         XCTAssertEqual(stranger.status, 64)
         XCTAssertTrue(stranger.stderr.contains("'smollm2' is not among --models"), stranger.stderr)
         let both = try CLI().run(["eval", "--dataset", mini, "--db", db, "--exact", "--index"])

@@ -269,5 +269,27 @@ final class MetadataFilterTests: XCTestCase {
         XCTAssertEqual(fields.first { $0.field == "year" }?.documents, stored.values.filter { $0["year"] != nil }.count)
         XCTAssertEqual(fields.first { $0.field == "note" }?.distinctValues, [:])
     }
-}
 
+    /// A filter evaluated in one snapshot is reused only for that snapshot: a commit in between is seen.
+    func testCachedFilterResultsFollowCommits() throws {
+        let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
+        let filter = try MetadataFilter(json: #"{"lang": "en"}"#)
+        func put(_ text: String, _ lang: String) throws {
+            try db.write { _ = try $0.putDocument(text: text, externalID: text, metadataJSON: #"{"lang": "\#(lang)"}"#) }
+        }
+        try put("one", "en")
+        try put("two", "de")
+        XCTAssertEqual(try db.read { try $0.documents(matching: filter).ids }, [0])
+        XCTAssertEqual(try db.read { try $0.documents(matching: filter).ids }, [0], "the same state: from the cache")
+        try put("three", "en")
+        XCTAssertEqual(try db.read { try $0.documents(matching: filter).ids }, [0, 2])
+        try db.write { batch in
+            try batch.deleteDocument(id: 0)
+            // Inside the batch the filter sees the batch's own delete.
+            XCTAssertEqual(try batch.documents(matching: filter).ids, [2])
+        }
+        XCTAssertEqual(try db.read { try $0.documents(matching: filter).ids }, [2])
+        let other = try MetadataFilter(json: #"{"lang": "de"}"#)
+        XCTAssertEqual(try db.read { try $0.documents(matching: other).ids }, [1])
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Filters evaluated recently, by snapshot: an application asks many queries under one filter (a tenant, a
+/// language, a date range), and between two commits the documents a filter matches cannot change. A read
+/// transaction's id names a committed state, so an entry is exact for that id; a commit makes every entry stale,
+/// and the next query evaluates again. Write batches never use it (their id is reused by the state they commit).
+final class FilterCache: @unchecked Sendable {
+    /// Entries kept: the most recently used filters.
+    static let capacity = 8
+
+    private struct Entry {
+        var snapshot: Int
+        var filter: MetadataFilter
+        var matches: DocumentSet
+    }
+
+    private let lock = NSLock()
+    /// Most recently used last.
+    private var entries: [Entry] = []
+
+    func matches(_ filter: MetadataFilter, snapshot: Int) -> DocumentSet? {
+        lock.withLock {
+            guard let index = entries.firstIndex(where: { $0.snapshot == snapshot && $0.filter == filter }) else { return nil }
+            let entry = entries.remove(at: index)
+            entries.append(entry)
+            return entry.matches
+        }
+    }
+
+    func store(_ matches: DocumentSet, for filter: MetadataFilter, snapshot: Int) {
+        lock.withLock {
+            // Entries of older snapshots will never be asked for again once a newer one is read.
+            entries.removeAll { $0.snapshot < snapshot || ($0.snapshot == snapshot && $0.filter == filter) }
+            entries.append(Entry(snapshot: snapshot, filter: filter, matches: matches))
+            if entries.count > FilterCache.capacity { entries.removeFirst(entries.count - FilterCache.capacity) }
+        }
+    }
+}
