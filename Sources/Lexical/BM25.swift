@@ -29,13 +29,20 @@ public struct BM25: Sendable {
         log(1 + (Double(documentCount - df) + 0.5) / (Double(df) + 0.5))
     }
 
-    /// One term's score in one document, for a term of weight `idf`.
+    /// A posting's score per unit of term weight, tf / (tf + k1 · (1 − b + b · dl / avgdl)): what a posting list can
+    /// store once per snapshot, so that a query multiplies instead of dividing.
     @inlinable @inline(__always)
-    public func score(idf: Double, frequency tf: Int, length dl: Int) -> Double {
+    public func impact(frequency tf: Int, length dl: Int) -> Double {
         let tf = Double(tf)
         // An empty collection has no mean length: with avgdl 0 every length is "average".
         let relativeLength = averageLength > 0 ? Double(dl) / averageLength : 1
-        return idf * tf / (tf + k1 * (1 - b + b * relativeLength))
+        return tf / (tf + k1 * (1 - b + b * relativeLength))
+    }
+
+    /// One term's score in one document, for a term of weight `idf`.
+    @inlinable @inline(__always)
+    public func score(idf: Double, frequency tf: Int, length dl: Int) -> Double {
+        idf * impact(frequency: tf, length: dl)
     }
 
     /// A bound on `score` over every posting whose frequency is at most `maxFrequency` and whose length at least

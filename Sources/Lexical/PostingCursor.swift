@@ -3,10 +3,9 @@
 public protocol PostingCursor: AnyObject {
     /// The current posting's document, or `endOfPostings` once past the last one.
     var document: UInt64 { get }
-    /// The term's count in the current document.
-    var frequency: Int { get }
-    /// The current document's length in terms.
-    var length: Int { get }
+    /// The current posting's score per unit of term weight (`BM25.impact`: from the term's count in the document and
+    /// the document's length).
+    var impact: Double { get }
     /// Moves to the next posting.
     func next() throws
     /// Moves to the first posting whose document is at least `target` (no move when already there); may skip
@@ -15,13 +14,13 @@ public protocol PostingCursor: AnyObject {
     /// Calls `body` with every posting from the current one up to (not including) document `end`, and stops at the
     /// first posting at or past `end`: the inner loop of a scorer, which an implementation runs over its decoded
     /// block directly.
-    func forEach(below end: UInt64, _ body: (_ document: UInt64, _ frequency: Int, _ length: Int) -> Void) throws
+    func forEach(below end: UInt64, _ body: (_ document: UInt64, _ impact: Double) -> Void) throws
 }
 
 extension PostingCursor {
-    public func forEach(below end: UInt64, _ body: (_ document: UInt64, _ frequency: Int, _ length: Int) -> Void) throws {
+    public func forEach(below end: UInt64, _ body: (_ document: UInt64, _ impact: Double) -> Void) throws {
         while document < end {
-            body(document, frequency, length)
+            body(document, impact)
             try next()
         }
     }
@@ -37,7 +36,7 @@ public struct QueryTerm<Cursor: PostingCursor> {
     /// ln(1 + (N − df + 0.5)/(df + 0.5)) times the term's count in the query (a repeated query term counts as often
     /// as it is written, as Lucene's boolean query of its clauses does).
     public let weight: Double
-    /// At least the term's score in every document it occurs in.
+    /// At least the term's score (weight × impact) in every document it occurs in.
     public let upperBound: Double
 
     @inlinable

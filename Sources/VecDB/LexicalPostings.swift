@@ -25,7 +25,7 @@ extension Layout {
 }
 
 /// A term's header: exact document frequency, and bounds that every one of its postings respects (a deletion
-/// leaves them loose, never wrong), which give MaxScore its upper bound on the term's score.
+/// leaves them loose, never wrong): a bound on the term's score without decoding it, which `check` verifies.
 struct TermStatistics: Equatable {
     /// Documents holding the term.
     var documentFrequency: Int

@@ -19,6 +19,8 @@ public final class VectorDatabase: @unchecked Sendable {
     let catalogueCache = CatalogueCache()
     /// Filters evaluated in recent snapshots (`FilterCache`).
     let filterCache = FilterCache()
+    /// Lexical collections' postings decoded in recent snapshots (`PostingsCache`).
+    let postingsCache = PostingsCache()
     private let registry = DocumentIndexRegistry()
     /// Index search state reused by every search (see `SearchScratchPool`).
     let searchScratches = SearchScratchPool()

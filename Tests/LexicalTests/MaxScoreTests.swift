@@ -8,12 +8,15 @@ final class MaxScoreTests: XCTestCase {
     /// the postings it is moved over, to show what pruning skips.
     final class ArrayCursor: PostingCursor {
         let postings: [(document: UInt64, frequency: Int, length: Int)]
+        let bm25: BM25
         var position = 0
         var visited = 0
-        init(_ postings: [(document: UInt64, frequency: Int, length: Int)]) { self.postings = postings }
+        init(_ postings: [(document: UInt64, frequency: Int, length: Int)], _ bm25: BM25) {
+            self.postings = postings
+            self.bm25 = bm25
+        }
         var document: UInt64 { position < postings.count ? postings[position].document : endOfPostings }
-        var frequency: Int { postings[position].frequency }
-        var length: Int { postings[position].length }
+        var impact: Double { bm25.impact(frequency: postings[position].frequency, length: postings[position].length) }
         func next() {
             position += 1
             visited += 1
@@ -58,14 +61,14 @@ final class MaxScoreTests: XCTestCase {
                 chosen.map { term in
                     let list = postings[term]
                     let idf = bm25.idf(documentFrequency: list.count)
-                    return QueryTerm(cursor: ArrayCursor(list), weight: idf,
+                    return QueryTerm(cursor: ArrayCursor(list, bm25), weight: idf,
                                      upperBound: bm25.upperBound(idf: idf, maxFrequency: list.map(\.frequency).max() ?? 0,
                                                                  minLength: list.map(\.length).min() ?? 0))
                 }
             }
             let pruned = terms(), exhaustive = terms()
-            let fast = try MaxScore.topK(pruned, k: k, bm25: bm25, accept: accept)
-            let slow = try MaxScore.exhaustiveTopK(exhaustive, k: k, bm25: bm25, accept: accept)
+            let fast = try MaxScore.topK(pruned, k: k, accept: accept)
+            let slow = try MaxScore.exhaustiveTopK(exhaustive, k: k, accept: accept)
             XCTAssertEqual(fast.map(\.document), slow.map(\.document), "seed \(seed), k \(k)")
             XCTAssertEqual(fast.map(\.score), slow.map(\.score), "seed \(seed): the same float scores")
         }
@@ -81,12 +84,12 @@ final class MaxScoreTests: XCTestCase {
         func terms() -> [QueryTerm<ArrayCursor>] {
             [rare, frequent].map { list in
                 let idf = bm25.idf(documentFrequency: list.count)
-                return QueryTerm(cursor: ArrayCursor(list), weight: idf, upperBound: bm25.upperBound(idf: idf, maxFrequency: 3, minLength: 40))
+                return QueryTerm(cursor: ArrayCursor(list, bm25), weight: idf, upperBound: bm25.upperBound(idf: idf, maxFrequency: 3, minLength: 40))
             }
         }
         let pruned = terms()
-        let top = try MaxScore.topK(pruned, k: 10, bm25: bm25)
-        XCTAssertEqual(top.map(\.document), try MaxScore.exhaustiveTopK(terms(), k: 10, bm25: bm25).map(\.document))
+        let top = try MaxScore.topK(pruned, k: 10)
+        XCTAssertEqual(top.map(\.document), try MaxScore.exhaustiveTopK(terms(), k: 10).map(\.document))
         XCTAssertEqual(top.map(\.document), rare.prefix(10).map(\.document))
         // Read in sequence only until ten rare documents are held (the tenth is 5,407, in the second window of
         // 4,096 ids), then skipped to the remaining rare documents: about 8,000 of its 19,000 postings.
@@ -97,8 +100,8 @@ final class MaxScoreTests: XCTestCase {
         let list: [(document: UInt64, frequency: Int, length: Int)] = [(2, 1, 5), (5, 1, 5), (9, 1, 5), (11, 2, 5)]
         let bm25 = BM25(settings: .anserini, documentCount: 20, totalLength: 100)
         let idf = bm25.idf(documentFrequency: 4)
-        let top = try MaxScore.topK([QueryTerm(cursor: ArrayCursor(list), weight: idf,
-                                               upperBound: bm25.upperBound(idf: idf, maxFrequency: 2, minLength: 5))], k: 3, bm25: bm25)
+        let top = try MaxScore.topK([QueryTerm(cursor: ArrayCursor(list, bm25), weight: idf,
+                                               upperBound: bm25.upperBound(idf: idf, maxFrequency: 2, minLength: 5))], k: 3)
         XCTAssertEqual(top.map(\.document), [11, 2, 5])
     }
 
