@@ -122,6 +122,8 @@ final class PostingsCache: @unchecked Sendable {
     private var entries: [Key: (postings: ScoredPostings, used: UInt64)] = [:]
     private var bytes = 0
     private var clock: UInt64 = 0
+    /// The newest snapshot stored: entries of older ones are never asked for again once a newer one is read.
+    private var newest = Int.min
 
     func postings(_ key: Key) -> ScoredPostings? {
         lock.withLock {
@@ -135,9 +137,13 @@ final class PostingsCache: @unchecked Sendable {
     func store(_ postings: ScoredPostings, for key: Key) {
         guard postings.bytes <= PostingsCache.budget / 4 else { return }
         lock.withLock {
-            if entries.keys.contains(where: { $0.snapshot < key.snapshot }) {
-                entries = entries.filter { $0.key.snapshot >= key.snapshot }
-                bytes = entries.values.map(\.postings.bytes).reduce(0, +)
+            if key.snapshot > newest {
+                // Readers of an older snapshot may still run; they decode again rather than share stale lists.
+                entries.removeAll(keepingCapacity: true)
+                bytes = 0
+                newest = key.snapshot
+            } else if key.snapshot < newest {
+                return
             }
             clock += 1
             if let old = entries.updateValue((postings, clock), forKey: key) { bytes -= old.postings.bytes }
