@@ -30,7 +30,8 @@ public struct BM25: Sendable {
     }
 
     /// A posting's score per unit of term weight, tf / (tf + k1 · (1 − b + b · dl / avgdl)): what a posting list can
-    /// store once per snapshot, so that a query multiplies instead of dividing.
+    /// store once per snapshot, so that a query multiplies instead of dividing. It grows with tf and falls with dl, so
+    /// a list's largest frequency with its smallest length bounds every posting of it.
     @inlinable @inline(__always)
     public func impact(frequency tf: Int, length dl: Int) -> Double {
         let tf = Double(tf)
@@ -43,12 +44,5 @@ public struct BM25: Sendable {
     @inlinable @inline(__always)
     public func score(idf: Double, frequency tf: Int, length dl: Int) -> Double {
         idf * impact(frequency: tf, length: dl)
-    }
-
-    /// A bound on `score` over every posting whose frequency is at most `maxFrequency` and whose length at least
-    /// `minLength`: the score grows with tf and falls with dl.
-    @inlinable
-    public func upperBound(idf: Double, maxFrequency: Int, minLength: Int) -> Double {
-        score(idf: idf, frequency: maxFrequency, length: minLength)
     }
 }

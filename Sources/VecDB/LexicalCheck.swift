@@ -64,12 +64,11 @@ extension Snapshot {
         }
         try txn.forEach(table, from: prefix) { key, value in
             guard key.starts(with: prefix) else { return false }
-            let rest = key.dropFirst(4)
-            guard let zero = rest.firstIndex(of: 0), zero > rest.startIndex, key.count == zero + 1 || key.count == zero + 9 else {
+            guard let parts = Layout.postingsKeyParts(key) else {
                 messages.append("postings: '\(name)' has a malformed key of \(key.count) bytes")
                 return true
             }
-            let term = Array(key[rest.startIndex..<zero])
+            let term = Array(key[parts.term])
             if term != currentTerm {
                 finishTerm()
                 currentTerm = term
@@ -78,12 +77,11 @@ extension Snapshot {
                 postings = []
                 lastBlockKey = nil
             }
-            if key.count == zero + 1 {
+            guard let last = parts.lastDocument else {
                 header = TermStatistics(decoding: value)
                 if header == nil { messages.append("postings: '\(name)' term '\(String(decoding: term, as: UTF8.self))' has a malformed header") }
                 return true
             }
-            let last = Layout.lastDocument(ofBlockKey: Array(key))
             guard block.decode(value), block.documents.last == last, block.count <= PostingBlock.capacity,
                   postings.last.map({ $0.document < block.documents[0] }) ?? true else {
                 messages.append("postings: '\(name)' term '\(String(decoding: term, as: UTF8.self))' has a damaged block ending at \(last)")

@@ -19,8 +19,17 @@ extension Layout {
     }
 
     /// The last document a block key names (its final eight bytes).
-    static func lastDocument(ofBlockKey key: [UInt8]) -> UInt64 {
+    static func lastDocument<Key: Collection<UInt8>>(ofBlockKey key: Key) -> UInt64 {
         key.suffix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// What a `postings` key names: the term (its bytes between the collection id and the terminating zero) and,
+    /// for a block, its last document (nil for the term's header); nil for a key of neither shape.
+    static func postingsKeyParts(_ key: UnsafeRawBufferPointer) -> (term: Range<Int>, lastDocument: UInt64?)? {
+        guard key.count > 5, let zero = key[4...].firstIndex(of: 0), zero > 4 else { return nil }
+        if key.count == zero + 1 { return (4..<zero, nil) }
+        guard key.count == zero + 9 else { return nil }
+        return (4..<zero, lastDocument(ofBlockKey: key))
     }
 }
 

@@ -9,10 +9,9 @@ import Lexical
 final class ScoredPostings: @unchecked Sendable {
     let documents: [UInt64]
     let impacts: [Double]
-    /// The largest impact: the term's exact bound for MaxScore.
-    let maxImpact: Double
-    /// The `ScoredPostings.topCount` largest impacts, largest first: the k-th of them, times the term's weight, is a
-    /// floor under any query's k-th best score (`MaxScore.topK`'s `floor`).
+    /// The `ScoredPostings.topCount` largest impacts, largest first: the first is the term's exact bound for
+    /// MaxScore; the k-th, times the term's weight, a floor under any query's k-th best score (`MaxScore.topK`'s
+    /// `floor`).
     let topImpacts: [Double]
 
     /// Largest impacts kept per term: enough for the usual k.
@@ -20,7 +19,7 @@ final class ScoredPostings: @unchecked Sendable {
 
     /// Reads every block of the term `termKey` in order, through one LMDB cursor.
     init(termKey: [UInt8], table: Database, bm25: BM25, in txn: Transaction) throws {
-        var documents: [UInt64] = [], impacts: [Double] = [], maxImpact = 0.0
+        var documents: [UInt64] = [], impacts: [Double] = []
         let cursor = try Cursor(table, in: txn)
         var entry = try cursor.seek(atLeast: Layout.blockKey(termKey: termKey, lastDocument: 0))
         var block = PostingBlock()
@@ -32,13 +31,11 @@ final class ScoredPostings: @unchecked Sendable {
                 let impact = bm25.impact(frequency: Int(block.frequencies[i]), length: Int(block.lengths[i]))
                 documents.append(block.documents[i])
                 impacts.append(impact)
-                maxImpact = max(maxImpact, impact)
             }
             entry = try cursor.next()
         }
         self.documents = documents
         self.impacts = impacts
-        self.maxImpact = maxImpact
         var top = TopK<Double>(k: ScoredPostings.topCount)
         for (i, impact) in impacts.enumerated() { top.offer(id: UInt64(i), score: impact) }
         topImpacts = top.sorted().map(\.score)
@@ -180,7 +177,7 @@ extension Snapshot {
         let found = try rankText(text, collection: name, k: k, mode: mode, filter: filter)
         let documents = try self.documents(found.ranked.map(\.id))
         return SearchResults(hits: zip(documents, found.ranked).map { SearchHit(document: $0, score: $1.score) },
-                             snapshot: id, scanned: found.scored, mode: found.mode)
+                             snapshot: id, scanned: 0, mode: found.mode)
     }
 
     /// `searchText` without reading the documents: ids and BM25 scores, best first.
@@ -229,14 +226,14 @@ extension Snapshot {
                 postings = decoded
             }
             let weight = bm25.idf(documentFrequency: postings!.documents.count) * Double(count)
-            terms.append(QueryTerm(cursor: ScoredPostingsCursor(postings!), weight: weight, upperBound: weight * postings!.maxImpact))
+            terms.append(QueryTerm(cursor: ScoredPostingsCursor(postings!), weight: weight, upperBound: weight * (postings!.topImpacts.first ?? 0)))
             if k > 0 && k <= postings!.topImpacts.count { floor = max(floor, weight * postings!.topImpacts[k - 1]) }
         }
         return (terms, floor)
     }
 
     private func rankText(_ text: String, collection name: String, k: Int, mode: SearchMode,
-                          filter: MetadataFilter?) throws -> (ranked: [(id: UInt64, score: Float)], scored: Int, mode: SearchMode) {
+                          filter: MetadataFilter?) throws -> (ranked: [(id: UInt64, score: Float)], mode: SearchMode) {
         let collection = try catalogue.require(name)
         if case .index = mode { throw VecDBError.invalidArgument("collection '\(name)' is lexical (BM25): it has no HNSW index (no --ef)") }
         let matching = try filter.map { try documents(matching: $0) }
@@ -247,7 +244,7 @@ extension Snapshot {
         let ranked = exhaustive
             ? try MaxScore.exhaustiveTopK(terms, k: k, accept: accept)
             : try MaxScore.topK(terms, k: k, floor: accept == nil ? floor : -.infinity, accept: accept)
-        return (ranked.map { (id: $0.document, score: $0.score) }, 0, exhaustive ? .exact : .maxScore)
+        return (ranked.map { (id: $0.document, score: $0.score) }, exhaustive ? .exact : .maxScore)
     }
 
     /// BM25 scores of `text` for each of `documentIDs` in lexical collection `name` (0 for a document with none of
@@ -274,8 +271,7 @@ extension Snapshot {
         try txn.forEach(table, from: prefix) { key, value in
             guard key.starts(with: prefix) else { return false }
             statistics.bytes += key.count + value.count
-            // A header's key ends at its term's terminating zero; a block's carries eight more bytes.
-            if key.dropFirst(4).firstIndex(of: 0) == key.count - 1, let header = TermStatistics(decoding: value) {
+            if let parts = Layout.postingsKeyParts(key), parts.lastDocument == nil, let header = TermStatistics(decoding: value) {
                 statistics.terms += 1
                 statistics.postings += header.documentFrequency
             }

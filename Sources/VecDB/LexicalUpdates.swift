@@ -132,7 +132,7 @@ struct LexicalUpdates {
         var last: UInt64?
         try txn.forEach(table, from: termKey + [0, 0, 0, 0, 0, 0, 0, 0]) { key, _ in
             guard key.count == termKey.count + 8, key.starts(with: termKey) else { return false }
-            last = UInt64(bigEndian: UnsafeRawBufferPointer(rebasing: key[(key.count - 8)...]).loadUnaligned(as: UInt64.self))
+            last = Layout.lastDocument(ofBlockKey: key)
             return true
         }
         return last

@@ -62,8 +62,8 @@ final class MaxScoreTests: XCTestCase {
                     let list = postings[term]
                     let idf = bm25.idf(documentFrequency: list.count)
                     return QueryTerm(cursor: ArrayCursor(list, bm25), weight: idf,
-                                     upperBound: bm25.upperBound(idf: idf, maxFrequency: list.map(\.frequency).max() ?? 0,
-                                                                 minLength: list.map(\.length).min() ?? 0))
+                                     upperBound: idf * bm25.impact(frequency: list.map(\.frequency).max() ?? 0,
+                                                                  length: list.map(\.length).min() ?? 0))
                 }
             }
             let pruned = terms(), exhaustive = terms()
@@ -84,7 +84,7 @@ final class MaxScoreTests: XCTestCase {
         func terms() -> [QueryTerm<ArrayCursor>] {
             [rare, frequent].map { list in
                 let idf = bm25.idf(documentFrequency: list.count)
-                return QueryTerm(cursor: ArrayCursor(list, bm25), weight: idf, upperBound: bm25.upperBound(idf: idf, maxFrequency: 3, minLength: 40))
+                return QueryTerm(cursor: ArrayCursor(list, bm25), weight: idf, upperBound: idf * bm25.impact(frequency: 3, length: 40))
             }
         }
         let pruned = terms()
@@ -101,7 +101,7 @@ final class MaxScoreTests: XCTestCase {
         let bm25 = BM25(settings: .anserini, documentCount: 20, totalLength: 100)
         let idf = bm25.idf(documentFrequency: 4)
         let top = try MaxScore.topK([QueryTerm(cursor: ArrayCursor(list, bm25), weight: idf,
-                                               upperBound: bm25.upperBound(idf: idf, maxFrequency: 2, minLength: 5))], k: 3)
+                                               upperBound: idf * bm25.impact(frequency: 2, length: 5))], k: 3)
         XCTAssertEqual(top.map(\.document), [11, 2, 5])
     }
 
