@@ -12,6 +12,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,9 +43,21 @@ let package = Package(
         .target(name: "Models", dependencies: ["VecDB", "Embedder", "BLAS", "Lexical"]),
         .target(name: "Evaluation", dependencies: ["VecDB", "Kernels"]),
         .target(name: "Training", dependencies: ["VecDB", "Models", "Evaluation", "Embedder", "BLAS"]),
+        // The JSON shapes the CLI prints and the server answers (`info --json` is `GET /v1/info`), made in one place.
+        .target(name: "Reports", dependencies: ["VecDB", "Index", "BLAS", "Kernels"]),
+        .target(name: "Server", dependencies: [
+            "VecDB", "Models", "Reports",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(
             name: "vecdb-cli",
             dependencies: ["VecDB", "Models", "Evaluation", "Training", "Embedder", "BLAS", "Index", "Kernels", "SeededRandom",
+                           "Reports", "Server", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "embed-bench", dependencies: ["Embedder", "BLAS"], path: "bench/embed/Sources"),
@@ -58,6 +77,14 @@ let package = Package(
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "Fuzzing", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["VecDB", "Models", "LMDB", "TestSupport", "CrashMatrix"]),
         .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "VecDB", "Models",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], resources: [.copy("Fixtures")]),
         .testTarget(name: "VecDBTests", dependencies: ["VecDB", "Models", "Evaluation", "Training", "Embedder", "LMDB", "Lexical",
                                                        "SeededRandom", "TestSupport"],
                     resources: [.copy("Fixtures")]),

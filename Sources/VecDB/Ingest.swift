@@ -36,6 +36,8 @@ public struct BatchCommit: Sendable {
     public var transactionID: Int
     /// Lines in the input when known (files), for progress and ETA.
     public var totalLines: Int?
+    /// The document id of each record of this batch, in input order (a repeated text: its one document each time).
+    public var documentIDs: [UInt64]
 }
 
 /// One vector space of a model: the collection its vectors go to and how they are made. Two ingests may add to one
@@ -127,8 +129,9 @@ extension Snapshot {
         return collection
     }
 
-    /// The distinct texts of `records` that lack a vector in at least one of `spaces`.
-    func textsNeedingVectors(_ records: [IngestRecord], spaces: [VectorSpace]) throws -> [String] {
+    /// The distinct texts of `records` that lack a vector in at least one of `spaces`: what an ingest of them must
+    /// embed.
+    public func textsNeedingVectors(_ records: [IngestRecord], spaces: [VectorSpace]) throws -> [String] {
         let targets = spaces.map { catalogue[$0.collection] }
         var seen = Set<[UInt8]>()
         var texts: [String] = []
@@ -148,9 +151,9 @@ extension Snapshot {
 
 extension WriteBatch {
     /// Stores one ingest record: its document once, and its vector in each space that lacks it (`vectors` computes
-    /// them on demand). Counts what happened in `summary`.
+    /// them on demand). Counts what happened in `summary`; returns the document's id.
     func ingest(_ record: IngestRecord, spaces: [VectorSpace], summary: inout IngestSummary,
-                vectors: (String) throws -> [Embedding]) throws {
+                vectors: (String) throws -> [Embedding]) throws -> UInt64 {
         let (id, change) = try putDocument(text: record.text, externalID: record.externalID, metadataJSON: record.metadataJSON)
         var embeddings: [Embedding]?
         var filled = 0
@@ -174,6 +177,7 @@ extension WriteBatch {
         case .updated: summary.updated += 1
         case .unchanged: if filled > 0 { summary.embedded += 1 } else { summary.alreadyPresent += 1 }
         }
+        return id
     }
 
     /// The collection of `space`, created when absent, refused when made another way.
@@ -223,23 +227,26 @@ extension VectorDatabase {
             var vectors: [[UInt8]: [Embedding]] = [:]
             let computed = try embedder.embed(needed)
             for (index, text) in needed.enumerated() { vectors[Array(text.utf8)] = computed.map { $0[index] } }
+            var documentIDs: [UInt64] = []
             let transactionID = try write { batch -> Int in
+                documentIDs = []
                 for space in spaces { _ = try batch.collectionCreatingIfAbsent(for: space) }
                 for record in records {
-                    try batch.ingest(record, spaces: spaces, summary: &summary) { text in
+                    documentIDs.append(try batch.ingest(record, spaces: spaces, summary: &summary) { text in
                         if let embeddings = vectors[Array(text.utf8)] { return embeddings }
                         // Another writer removed a vector between planning and this batch.
                         let embeddings = try embedder.embed([text]).map { $0[0] }
                         vectors[Array(text.utf8)] = embeddings
                         return embeddings
-                    }
+                    })
                 }
                 return batch.id
             }
             summary.skippedBlank = input.blankLines
             summary.linesCommitted = exhausted ? input.lineNumber : records.last!.line
             summary.seconds = Date().timeIntervalSince(started)
-            onCommit(BatchCommit(summary: summary, transactionID: transactionID, totalLines: input.totalLines))
+            onCommit(BatchCommit(summary: summary, transactionID: transactionID, totalLines: input.totalLines,
+                                 documentIDs: documentIDs))
         }
         summary.skippedBlank = input.blankLines
         summary.linesCommitted = input.lineNumber

@@ -16,6 +16,23 @@ public struct IngestRecord: Sendable {
         self.metadataJSON = metadataJSON
         self.line = line
     }
+
+    /// A JSON `id` value (from `JSONSerialization`) as stored: a non-empty string, or a number in its decimal form;
+    /// nil for anything else.
+    public static func externalID(_ value: Any) -> String? {
+        switch value {
+        case let string as String where !string.isEmpty: return string
+        // JSON true/false arrive as NSNumber too, with Objective-C type "c".
+        case let number as NSNumber where String(cString: number.objCType) != "c": return number.stringValue
+        default: return nil
+        }
+    }
+
+    /// Metadata fields (from `JSONSerialization`) as stored: one JSON object with sorted keys, so the same fields
+    /// always give the same text (an unchanged document is recognised as such).
+    public static func metadataJSON(_ fields: [String: Any]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
+    }
 }
 
 /// Reads ingest input line by line: plain text (one document per line) or JSON Lines.
@@ -159,21 +176,12 @@ public final class InputReader {
         }
         var externalID: String?
         if let id = fields.removeValue(forKey: "id") {
-            switch id {
-            case let string as String where !string.isEmpty:
-                externalID = string
-            // JSON true/false arrive as NSNumber too, with Objective-C type "c".
-            case let number as NSNumber where String(cString: number.objCType) != "c":
-                externalID = number.stringValue
-            default:
+            guard let valid = IngestRecord.externalID(id) else {
                 throw VecDBError.invalidInput(where_, "field \"id\" must be a non-empty string or a number")
             }
+            externalID = valid
         }
-        var metadata: String?
-        if !fields.isEmpty {
-            let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-            metadata = String(decoding: data, as: UTF8.self)
-        }
+        let metadata = fields.isEmpty ? nil : try IngestRecord.metadataJSON(fields)
         return IngestRecord(text: documentText, externalID: externalID, metadataJSON: metadata, line: lineNumber)
     }
 

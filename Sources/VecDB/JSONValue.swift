@@ -34,6 +34,13 @@ public indirect enum JSONValue: Equatable, Sendable {
     }
 }
 
+extension JSONValue {
+    /// Parses `text` as one JSON value (strict RFC 8259), nested at most `maxDepth` arrays and objects deep.
+    public init(parsing text: String, maxDepth: Int = 64) throws(JSONSyntaxError) {
+        self = try JSONParser.parse(text, maxDepth: maxDepth)
+    }
+}
+
 /// Why a JSON text did not parse: where (a 1-based character position) and what was expected there.
 public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
     public var position: Int

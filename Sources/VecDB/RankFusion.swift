@@ -14,6 +14,9 @@ public enum RankFusion: Sendable, Equatable, CustomStringConvertible {
 
     /// RRF's k when `rrf` is given without one.
     public static let defaultRRFK = 60
+    /// How deep each input ranking is read for a fused top k (at least k): 100, as `eval --fuse` fuses each model's
+    /// top 100.
+    public static let defaultDepth = 100
 
     /// Parses `rrf`, `rrf:K` (K ≥ 1) or `weighted:W` (0 ≤ W ≤ 1).
     public init(parsing text: String) throws {

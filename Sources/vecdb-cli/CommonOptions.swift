@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Lexical
 import Models
+import Reports
 import VecDB
 
 /// `--db`, shared by every command that opens a database.
@@ -135,8 +136,7 @@ extension StopwordList: ExpressibleByArgument {}
 
 /// Writes one JSON value as a line on stdout and flushes, so a reader sees it at once.
 func printJSONLine(_ object: Any) {
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-    FileHandle.standardOutput.write(data + Data("\n".utf8))
+    FileHandle.standardOutput.write(ResultJSON.data(object) + Data("\n".utf8))
 }
 
 /// Text to stderr (progress and notes), leaving stdout for results.
@@ -145,8 +145,3 @@ func printError(_ text: String, terminator: String = "\n") {
 }
 
 let standardErrorIsTerminal = isatty(STDERR_FILENO) == 1
-
-func roundTo(_ value: Double, _ places: Int) -> Double {
-    let scale = pow(10, Double(places))
-    return (value * scale).rounded() / scale
-}

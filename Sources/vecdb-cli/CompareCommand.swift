@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Evaluation
 import Models
+import Reports
 import VecDB
 
 struct CompareCommand: ParsableCommand {
@@ -117,10 +118,10 @@ struct CompareCommand: ParsableCommand {
 
     static func object(_ c: PairComparison) -> [String: Any] {
         [
-            "similarities": c.similarities.map { $0.map { roundTo($0, 4) } }, "mean_matching": roundTo(c.meanMatching, 4),
-            "mean_non_matching": c.meanNonMatching.map { roundTo($0, 4) } ?? NSNull(),
-            "gap": c.gap.map { roundTo($0, 4) } ?? NSNull(), "top1_accuracy": roundTo(c.top1Accuracy, 4),
-            "mrr": roundTo(c.meanReciprocalRank, 4),
+            "similarities": c.similarities.map { $0.map { ResultJSON.rounded($0, 4) } }, "mean_matching": ResultJSON.rounded(c.meanMatching, 4),
+            "mean_non_matching": c.meanNonMatching.map { ResultJSON.rounded($0, 4) } ?? NSNull(),
+            "gap": c.gap.map { ResultJSON.rounded($0, 4) } ?? NSNull(), "top1_accuracy": ResultJSON.rounded(c.top1Accuracy, 4),
+            "mrr": ResultJSON.rounded(c.meanReciprocalRank, 4),
         ]
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Evaluation
 import Models
 import SeededRandom
+import Reports
 import VecDB
 
 struct EvalCommand: ParsableCommand {
@@ -325,18 +326,18 @@ struct EvalCommand: ParsableCommand {
         if json {
             var models: [String: Any] = [:]
             for evaluation in evaluations {
-                var object: [String: Any] = evaluation.metrics.mapValues { roundTo($0, 5) }
+                var object: [String: Any] = evaluation.metrics.mapValues { ResultJSON.rounded($0, 5) }
                 let facts = measured[evaluation.model]!
-                object["seconds"] = roundTo(facts.seconds, 2)
-                object["peak_rss_mb"] = facts.peakMiB.map { roundTo($0, 1) } ?? NSNull()
+                object["seconds"] = ResultJSON.rounded(facts.seconds, 2)
+                object["peak_rss_mb"] = facts.peakMiB.map { ResultJSON.rounded($0, 1) } ?? NSNull()
                 object["collection"] = evaluation.collection
                 object["search"] = "exact"
                 if let measured = evaluation.index {
-                    var figures: [String: Any] = measured.metrics.mapValues { roundTo($0, 5) }
-                    figures["recall_vs_exact"] = roundTo(measured.recallVsExact, 5)
+                    var figures: [String: Any] = measured.metrics.mapValues { ResultJSON.rounded($0, 5) }
+                    figures["recall_vs_exact"] = ResultJSON.rounded(measured.recallVsExact, 5)
                     figures["ef"] = measured.ef
                     figures["search"] = measured.mode.name
-                    figures["search_seconds"] = roundTo(measured.searchSeconds, 3)
+                    figures["search_seconds"] = ResultJSON.rounded(measured.searchSeconds, 3)
                     object["index"] = figures
                 }
                 models[evaluation.model] = object

@@ -1,7 +1,7 @@
 import ArgumentParser
-import BLAS
 import Foundation
 import Kernels
+import Reports
 import VecDB
 
 struct InfoCommand: ParsableCommand {
@@ -22,66 +22,14 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         let db = try database.open(create: false, readOnly: true)
-        // One snapshot: the counts, collections, indexes and adapters shown belong together.
-        let (snapshot, documents, collections, indexes, adapters, fields, lexical) = try db.read { snapshot in
-            (snapshot.id, try snapshot.documentCount(), snapshot.collections,
-             try Dictionary(uniqueKeysWithValues: snapshot.collections.filter { !$0.isLexical }
-                .map { ($0.name, try snapshot.indexMetadata(collection: $0.name)) }),
-             try snapshot.adapters(), try snapshot.metadataFields(),
-             try Dictionary(uniqueKeysWithValues: snapshot.collections.filter(\.isLexical).map { ($0.name, try snapshot.lexicalStatistics($0)) }))
-        }
-        let bytes = try db.storageBytes()
-        let blas: [String: Any]
-        do {
-            let kernel = try BLAS.shared().kernel
-            blas = ["core": kernel.core, "choice": kernel.choice, "config": kernel.config, "library": kernel.library,
-                    "check_relative_error": kernel.checkError, "threads": kernel.threads]
-        } catch {
-            blas = ["error": String(describing: error)]
-        }
+        let report = try DatabaseReport(db)
         if json {
-            var object: [String: Any] = [
-                "path": db.path, "documents": documents, "bytes_used": bytes.used, "bytes_file": bytes.file,
-                "snapshot": snapshot, "blas": blas,
-                "kernels": ["active": Kernels.active.name, "supported": Kernels.supported.map(\.name),
-                            "requested": Kernels.requested ?? NSNull()] as [String: Any],
-                "collections": collections.map { c -> [String: Any] in
-                    var object: [String: Any] = [
-                        "name": c.name, "model": c.model, "weights_sha256": c.weightsSHA256, "dimensions": c.dimensions,
-                        "pooling": c.pooling, "prompt": c.prompt, "max_tokens": c.maxTokens, "metric": c.metric,
-                        "count": c.count,
-                    ]
-                    if let settings = c.lexical, let statistics = lexical[c.name] {
-                        object["lexical"] = [
-                            "stemmer": settings.stemmer.rawValue, "stopwords": settings.stopwords.rawValue, "k1": settings.k1,
-                            "b": settings.b, "terms": statistics.terms, "postings": statistics.postings,
-                            "bytes": statistics.bytes, "total_length": c.termCount ?? 0,
-                        ] as [String: Any]
-                    }
-                    if let index = c.index, let meta = indexes[c.name] ?? nil {
-                        object["index"] = ["kind": "hnsw", "M": index.M, "ef_construction": index.efConstruction,
-                                           "count": meta.count, "deleted": meta.deletedCount, "max_level": meta.maxLevel]
-                    }
-                    return object
-                },
-                "adapters": adapters.map { a -> [String: Any] in
-                    [
-                        "name": a.name, "base_collection": a.base.collection, "base_model": a.base.model,
-                        "input": a.shape.input, "hidden": a.shape.hidden, "output": a.shape.output,
-                        "seed": a.options.seed, "data_sha256": a.data.sha256, "data_source": a.data.source,
-                        "best_epoch": a.bestEpoch, "validation_mrr_at_10": a.history[a.bestEpoch].validationMRR,
-                        "created": a.created,
-                    ]
-                },
-            ]
-            if !fields.isEmpty {
-                object["metadata_fields"] = fields.map { field -> [String: Any] in
-                    ["field": field.field, "documents": field.documents, "distinct_values": field.distinctValues]
-                }
-            }
-            printJSONLine(object)
+            printJSONLine(report.jsonObject)
             return
         }
+        let (documents, collections, indexes, adapters, fields, lexical, bytes, blas) =
+            (report.documents, report.collections, report.indexes, report.adapters, report.fields, report.lexical,
+             report.bytes, report.blas)
         print("database   \(db.path)")
         print("documents  \(documents)")
         print("disk       \(bytes.used) bytes used, data file \(bytes.file) bytes")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reports
 import VecDB
 
 struct IngestCommand: ParsableCommand {
@@ -67,7 +68,7 @@ struct IngestCommand: ParsableCommand {
         let summary = try db.ingest(from: input, embedder: embedder, batchSize: batchSize) { commit in
             switch progress {
             case .json:
-                var event = IngestCommand.summaryObject(commit.summary)
+                var event = ResultJSON.summary(commit.summary)
                 event["event"] = "commit"
                 event["transaction"] = commit.transactionID
                 printJSONLine(event)
@@ -79,7 +80,7 @@ struct IngestCommand: ParsableCommand {
         }
         meter.finish()
         if json || progress == .json {
-            var event = IngestCommand.summaryObject(summary)
+            var event = ResultJSON.summary(summary)
             if progress == .json { event["event"] = "done" }
             printJSONLine(event)
         } else {
@@ -94,15 +95,6 @@ struct IngestCommand: ParsableCommand {
                 \(String(format: "%.2f", summary.seconds)) s, \(String(format: "%.1f", summary.documentsPerSecond)) docs/s
                 """)
         }
-    }
-
-    static func summaryObject(_ s: IngestSummary) -> [String: Any] {
-        [
-            "collections": s.collections, "added": s.added, "updated": s.updated, "embedded": s.embedded,
-            "already_present": s.alreadyPresent, "skipped_blank": s.skippedBlank, "truncated": s.truncated,
-            "lines_committed": s.linesCommitted, "seconds": roundTo(s.seconds, 3),
-            "docs_per_second": roundTo(s.documentsPerSecond, 1),
-        ]
     }
 }
 

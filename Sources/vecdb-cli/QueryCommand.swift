@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Models
+import Reports
 import VecDB
 
 struct QueryCommand: ParsableCommand {
@@ -107,11 +108,7 @@ struct QueryCommand: ParsableCommand {
         let embedder = try modelOptions.singleSpace(in: snapshot)
         let results = try snapshot.query(text, embedder: embedder, k: k, mode: mode, filter: filter)
         if json {
-            let hits = results.hits.map { QueryCommand.resultObject($0.document, score: Double($0.score)) }
-            printJSONLine([
-                "results": hits, "collection": embedder.spaces[0].collection,
-                "snapshot": results.snapshot, "search": results.mode.name, "scanned": results.scanned,
-            ] as [String: Any])
+            printJSONLine(ResultJSON.search(results, collection: embedder.spaces[0].collection))
             return
         }
         if results.hits.isEmpty { print("no documents") }
@@ -119,19 +116,6 @@ struct QueryCommand: ParsableCommand {
             print(String(format: "%2d. %.4f  #%llu  ", rank + 1, hit.score, hit.document.id) + hit.document.text)
         }
     }
-
-    /// A result as --json prints it: id, text, score, and the external id and metadata when it has them.
-    static func resultObject(_ document: Document, score: Double) -> [String: Any] {
-        var object: [String: Any] = ["id": document.id, "text": document.text, "score": score]
-        if let external = document.externalID { object["external_id"] = external }
-        if let metadata = document.metadataJSON, let parsed = try? JSONSerialization.jsonObject(with: Data(metadata.utf8)) {
-            object["metadata"] = parsed
-        }
-        return object
-    }
-
-    /// Depth of each input a fused list is made from: at least 100, as `eval --fuse` fuses each model's top 100.
-    static let fusionDepth = 100
 
     /// Ranks every document under each model (ids and scores only) and prints each top-k, decoding just those
     /// documents, with their ranks under the other models; with --explain also every model's score and the places
@@ -206,7 +190,7 @@ struct QueryCommand: ParsableCommand {
 
     /// The --fuse output: the fused top k, each with its fused score and its rank in every input.
     private func printFused(_ fusion: RankFusion, snapshot: Snapshot, names: [String], rankings: [[(id: UInt64, score: Float)]]) throws {
-        let depth = max(k, QueryCommand.fusionDepth)
+        let depth = max(k, RankFusion.defaultDepth)
         let fused = Array(fusion.fuse(rankings.map { $0.prefix(depth).map { (id: $0.id, score: Double($0.score)) } }).prefix(k))
         // Ranks in the whole of each input, beyond the fused depth too.
         let ranks = rankings.map { ranked in
@@ -216,7 +200,7 @@ struct QueryCommand: ParsableCommand {
         let name = fusion.name(of: names)
         if json {
             let results = zip(fused, documents).map { entry, document -> [String: Any] in
-                var object = QueryCommand.resultObject(document, score: entry.score)
+                var object = ResultJSON.result(document, score: entry.score)
                 object["ranks"] = Dictionary(uniqueKeysWithValues: names.indices.map { (names[$0], ranks[$0][entry.id] as Any? ?? NSNull()) })
                 return object
             }
