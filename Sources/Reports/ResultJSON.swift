@@ -52,8 +52,6 @@ public enum ResultJSON {
         return (value * scale).rounded() / scale
     }
 
-    /// One JSON text of `object`, keys sorted, slashes as they are.
-    public static func data(_ object: Any) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-    }
+    /// One JSON text of `object`, keys sorted, slashes as they are (`JSONText`).
+    public static func data(_ object: Any) -> Data { JSONText.data(object) }
 }

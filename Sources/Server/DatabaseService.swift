@@ -92,14 +92,8 @@ public final class DatabaseService: Sendable {
                 throw APIError.badRequest("\(fields.name("text")) is empty")
             }
             guard !text.unicodeScalars.contains("\0") else { throw APIError.badRequest("\(fields.name("text")) contains a NUL character") }
-            var externalID: String?
-            if let id = fields.raw("id") {
-                guard let valid = IngestRecord.externalID(id) else {
-                    throw APIError.badRequest("\(fields.name("id")) must be a non-empty string or a number")
-                }
-                externalID = valid
-            }
-            let metadata = try fields.object("metadata").flatMap { $0.isEmpty ? nil : try IngestRecord.metadataJSON($0) }
+            let externalID = try fields.externalID("id")
+            let metadata = try fields.metadataJSON("metadata")
             return IngestRecord(text: text, externalID: externalID, metadataJSON: metadata, line: index + 1)
         }
         let targets = try (body.strings("models") ?? models.names).map { try models.named($0) }
@@ -160,16 +154,7 @@ public final class DatabaseService: Sendable {
         guard given.count == 1 else { throw APIError.badRequest("give one of ids, external_ids, where") }
         let filter = try body.filter("where")
         let externalIDs = try body.strings("external_ids")
-        var ids: [UInt64]?
-        if let numbers = body.raw("ids") {
-            guard let array = numbers as? [Any] else { throw APIError.badRequest("ids must be an array of document numbers") }
-            ids = try array.enumerated().map { index, value in
-                guard let number = value as? NSNumber, !JSONFields.isBoolean(number), let id = UInt64(exactly: number.doubleValue) else {
-                    throw APIError.badRequest("ids[\(index)] must be a document number (a non-negative integer)")
-                }
-                return id
-            }
-        }
+        let ids = try body.documentNumbers("ids")
         let numbers = ids
         return try await write { database in
             try database.write { batch in

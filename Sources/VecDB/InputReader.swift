@@ -19,7 +19,7 @@ public struct IngestRecord: Sendable {
 
     /// A JSON `id` value (from `JSONSerialization`) as stored: a non-empty string, or a number in its decimal form;
     /// nil for anything else.
-    public static func externalID(_ value: Any) -> String? {
+    static func externalID(_ value: Any) -> String? {
         switch value {
         case let string as String where !string.isEmpty: return string
         // JSON true/false arrive as NSNumber too, with Objective-C type "c".
@@ -30,8 +30,8 @@ public struct IngestRecord: Sendable {
 
     /// Metadata fields (from `JSONSerialization`) as stored: one JSON object with sorted keys, so the same fields
     /// always give the same text (an unchanged document is recognised as such).
-    public static func metadataJSON(_ fields: [String: Any]) throws -> String {
-        String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
+    static func metadataJSON(_ fields: [String: Any]) -> String {
+        String(decoding: JSONText.data(fields, escapingSlashes: true), as: UTF8.self)
     }
 }
 
@@ -181,7 +181,7 @@ public final class InputReader {
             }
             externalID = valid
         }
-        let metadata = fields.isEmpty ? nil : try IngestRecord.metadataJSON(fields)
+        let metadata = fields.isEmpty ? nil : IngestRecord.metadataJSON(fields)
         return IngestRecord(text: documentText, externalID: externalID, metadataJSON: metadata, line: lineNumber)
     }
 

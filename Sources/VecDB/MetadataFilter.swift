@@ -39,6 +39,11 @@ public indirect enum MetadataFilter: Equatable, Sendable {
         self = try MetadataFilter.parse(value, path: "")
     }
 
+    /// The filter `value` spells (a JSON object already parsed, e.g. inside a request body).
+    public init(_ value: JSONValue) throws {
+        self = try MetadataFilter.parse(value, path: "")
+    }
+
     private static func parse(_ value: JSONValue, path: String) throws -> MetadataFilter {
         guard case .object(let members) = value else {
             throw VecDBError.invalidFilter(at: path.isEmpty ? "the top" : path, "expected an object, found \(value.kind)")
