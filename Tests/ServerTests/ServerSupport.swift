@@ -15,12 +15,13 @@ struct TestServer {
 
     /// Starts `vecdb serve`'s application over a new database in a temporary folder, runs `body`, stops it.
     static func run(
-        _ test: XCTestCase, models: [String] = ["minilm", "bm25"], configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ test: XCTestCase, models: [String] = ["minilm", "bm25"], mapSize: Int? = nil,
+        configure: (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         let path = NSTemporaryDirectory() + "vecdb-server-test-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let database = try VectorDatabase(path: path, create: true)
+        let database = try VectorDatabase(path: path, create: true, mapSize: mapSize)
         let served = try ServedModels.load(specs: models, database: database, resolver: ModelResolver(store: .fromEnvironment()))
         var configuration = ServerConfiguration()
         configuration.port = 0

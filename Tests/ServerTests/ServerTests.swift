@@ -195,6 +195,22 @@ final class ServerTests: XCTestCase {
         }
     }
 
+    /// A database at its map size refuses the write with 507, writes nothing of it, and serves on.
+    func testFullDatabaseIs507AndWritesNothing() async throws {
+        try await TestServer.run(self, models: ["bm25"], mapSize: 1 << 20) { server in
+            let small = try await server.post("/v1/documents", ["documents": [["text": "fits easily"]]])
+            XCTAssertEqual(small.status, 200, small.text)
+            let words = (0..<40_000).map { "w\($0)" }.joined(separator: " ")
+            let big = try await server.post("/v1/documents", ["documents": (0..<8).map { ["text": "\($0) " + words] }])
+            XCTAssertEqual(big.status, 507, big.text)
+            XCTAssertEqual(big.errorCode, "storage_full")
+            let health = try await server.get("/healthz")
+            XCTAssertEqual(health.object["documents"] as? Int, 1, "nothing of the refused write is stored")
+            let query = try await server.post("/v1/query", ["text": "fits", "model": "bm25"])
+            XCTAssertEqual((query.object["results"] as? [Any])?.count, 1)
+        }
+    }
+
     /// With keys set: no key or a wrong one is 401 (with `WWW-Authenticate`), the read-only key reads but writing is
     /// 403, the full key (as Bearer or as Qdrant's `api-key` header) does everything, and /healthz needs none.
     func testKeys() async throws {
