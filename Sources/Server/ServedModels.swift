@@ -1,6 +1,7 @@
 import Embedder
 import Foundation
 import Models
+import NIOConcurrencyHelpers
 import VecDB
 
 /// One space the server fills and ranks: a loaded model's vector space, or a lexical space (`bm25`, no model), with
@@ -24,22 +25,56 @@ final class ServedModel: @unchecked Sendable {
 
     var isLexical: Bool { space.lexical != nil }
 
-    /// The vectors of `texts` in this space, computed on the model's lane.
+    /// Requests waiting for the model: their texts and who to answer.
+    private typealias Waiting = (texts: [String], answer: CheckedContinuation<[Embedding], Error>)
+    private let waiting = NIOLockedValueBox<[Waiting]>([])
+
+    /// Texts per forward pass when several requests wait (a larger request still goes through whole).
+    static let batchTexts = 32
+
+    /// The vectors of `texts` in this space, computed on the model's lane, in one forward pass with the texts of the
+    /// other requests waiting at the time (a batch pass costs less per text than one pass each).
     func embed(_ texts: [String]) async throws -> [Embedding] {
         guard let lane else {
             throw APIError(.badRequest, "lexical_space", "'\(name)' is a lexical (BM25) space: it has terms, not vectors")
         }
-        let embedding = UncheckedBox(embedding)
-        return try await lane.run { try embedding.value.embed(texts)[0] }
+        return try await withCheckedThrowingContinuation { answer in
+            let first = waiting.withLockedValue { waiting in
+                waiting.append((texts, answer))
+                return waiting.count == 1
+            }
+            // One drain per burst: a request that finds others waiting rides on the drain already queued.
+            if first { lane.submit { [self] in drain() } }
+        }
+    }
+
+    /// On the lane: takes the waiting requests, up to `batchTexts` texts (at least one request) a pass, until none wait.
+    private func drain() {
+        while true {
+            let batch: [Waiting] = waiting.withLockedValue { waiting in
+                var count = 0
+                var taken = 0
+                while taken < waiting.count, taken == 0 || count + waiting[taken].texts.count <= ServedModel.batchTexts {
+                    count += waiting[taken].texts.count
+                    taken += 1
+                }
+                defer { waiting.removeFirst(taken) }
+                return Array(waiting.prefix(taken))
+            }
+            if batch.isEmpty { return }
+            do {
+                var vectors = try embedding.embed(batch.flatMap(\.texts))[0][...]
+                for request in batch {
+                    request.answer.resume(returning: Array(vectors.prefix(request.texts.count)))
+                    vectors = vectors.dropFirst(request.texts.count)
+                }
+            } catch {
+                for request in batch { request.answer.resume(throwing: error) }
+            }
+        }
     }
 
     func shutdown() async { await lane?.shutdown() }
-}
-
-/// Moves a value confined to one lane into that lane's closure: only the lane's thread touches it.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// The models a server loaded at start, found by the names requests give.

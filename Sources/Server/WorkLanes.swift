@@ -11,7 +11,8 @@ import NIOPosix
 /// - **the writer**: one thread, so write requests commit one after another in arrival order (LMDB admits one
 ///   writer at a time anyway; a queue in front of it bounds what waits: `admitWrite`).
 /// - **models**: one thread per served model. A model's scratch buffers are not shared between threads, so its
-///   forward passes run one at a time; OpenBLAS parallelises each pass with its own threads (process-wide).
+///   forward passes run one at a time; OpenBLAS parallelises each pass with its own threads (process-wide). Texts of
+///   requests that arrive while a pass runs wait together and go through the next pass as one batch.
 final class Lane: Sendable {
     private let pool: NIOThreadPool
 
@@ -23,6 +24,11 @@ final class Lane: Sendable {
     /// Runs `body` on one of the lane's threads and returns its result.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.runIfActive(body)
+    }
+
+    /// Queues `body` on the lane without waiting for it.
+    func submit(_ body: @escaping @Sendable () -> Void) {
+        pool.submit { _ in body() }
     }
 
     func shutdown() async {

@@ -144,6 +144,7 @@ final class ServerProcessTests: XCTestCase {
         }
         try await client.shutdown()
         XCTAssertGreaterThan(acknowledged.all.count, 0, "no ingest was acknowledged before the kills")
+        print("SIGKILL trials: \(trials), acknowledged documents: \(acknowledged.all.count), batches sent: \(acknowledged.attempted.count)")
     }
 
     func testSIGTERMUnderLoadExitsZeroWithEveryAcknowledgedWrite() async throws {

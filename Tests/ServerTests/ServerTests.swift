@@ -84,6 +84,44 @@ final class ServerTests: XCTestCase {
         }
     }
 
+    /// Concurrent requests share forward passes (the model lane batches waiting texts): each still gets its own
+    /// texts' vectors, equal to what the model gives that text alone, and the seed cosines of sentence-transformers.
+    func testConcurrentEmbeddingsAreEachRequestsOwn() async throws {
+        let seed = try SeedPairs.load()
+        try await TestServer.run(self, models: ["minilm"]) { server in
+            let texts = seed.questions + seed.answers + (0..<12).map { "sentence number \($0) about cells and proteins" }
+            var alone: [[Double]] = []
+            for text in texts {
+                let answer = try await server.post("/v1/embed", ["texts": [text]])
+                alone.append(try XCTUnwrap((answer.object["vectors"] as? [[Double]])?.first))
+            }
+            let together = try await withThrowingTaskGroup(of: (Int, [[Double]]).self) { group in
+                for (index, text) in texts.enumerated() {
+                    group.addTask {
+                        let answer = try await server.post("/v1/embed", ["texts": [text, text + " again"]])
+                        return (index, answer.object["vectors"] as? [[Double]] ?? [])
+                    }
+                }
+                var byIndex: [Int: [[Double]]] = [:]
+                for try await (index, vectors) in group { byIndex[index] = vectors }
+                return byIndex
+            }
+            for (index, vector) in alone.enumerated() {
+                let batched = try XCTUnwrap(together[index])
+                XCTAssertEqual(batched.count, 2)
+                let cosine = zip(vector, batched[0]).map(*).reduce(0, +)
+                XCTAssertEqual(cosine, 1, accuracy: 1e-5, "text \(index) got another text's vector")
+            }
+            let q = seed.questions.count
+            for (i, _) in seed.questions.enumerated() {
+                for (j, _) in seed.answers.enumerated() {
+                    let cosine = zip(try XCTUnwrap(together[i])[0], try XCTUnwrap(together[q + j])[0]).map(*).reduce(0, +)
+                    XCTAssertEqual(cosine, seed.minilm[i][j], accuracy: 1e-4)
+                }
+            }
+        }
+    }
+
     /// `where` filters, BM25, several models, fusion and deletes.
     func testFiltersFusionAndDeletes() async throws {
         try await TestServer.run(self) { server in
