@@ -111,37 +111,40 @@ public final class ServedModels: Sendable {
     /// database's collection of the same space. Without specs: one per collection of the database, loaded as it was
     /// built (a collection whose model is not installed is skipped, with its reason); for an empty database, the
     /// default model.
-    public static func load(specs: [String]?, database: VectorDatabase, resolver: ModelResolver) throws -> ServedModels {
-        try database.read { snapshot in
-            if let specs {
-                var models: [ServedModel] = []
-                for spec in specs {
-                    let space = try resolver.space(spec: spec, in: snapshot)
-                    _ = try snapshot.compatibleCollection(for: space.spaces[0])
-                    guard !models.contains(where: { $0.name == space.spaces[0].collection }) else {
-                        throw ServerConfigurationError("--models names the space '\(space.spaces[0].collection)' twice")
-                    }
-                    models.append(ServedModel(spec: spec, embedding: space))
-                }
-                return ServedModels(all: models, skipped: [])
-            }
-            let collections = snapshot.collections
-            if collections.isEmpty {
-                let spec = ModelCatalog.defaultModelName
-                return ServedModels(all: [ServedModel(spec: spec, embedding: try resolver.space(spec: spec, in: snapshot))], skipped: [])
-            }
+    public static func load(specs: [String]?, database: VectorDatabase?, resolver: ModelResolver) throws -> ServedModels {
+        guard let database else { return try load(specs: specs, snapshot: nil, resolver: resolver) }
+        return try database.read { try load(specs: specs, snapshot: $0, resolver: resolver) }
+    }
+
+    /// `load` in `snapshot`, or without a database (then there are no collections to check or build from).
+    private static func load(specs: [String]?, snapshot: Snapshot?, resolver: ModelResolver) throws -> ServedModels {
+        if let specs {
             var models: [ServedModel] = []
-            var skipped: [(String, String)] = []
-            for collection in collections {
-                do {
-                    let space = try loadAsBuilt(collection, resolver: resolver, in: snapshot)
-                    models.append(ServedModel(spec: collection.name, embedding: space))
-                } catch {
-                    skipped.append((collection.name, "\(error)"))
+            for spec in specs {
+                let space = try resolver.space(spec: spec, in: snapshot)
+                _ = try snapshot?.compatibleCollection(for: space.spaces[0])
+                guard !models.contains(where: { $0.name == space.spaces[0].collection }) else {
+                    throw ServerConfigurationError("--models names the space '\(space.spaces[0].collection)' twice")
                 }
+                models.append(ServedModel(spec: spec, embedding: space))
             }
-            return ServedModels(all: models, skipped: skipped)
+            return ServedModels(all: models, skipped: [])
         }
+        guard let snapshot, !snapshot.collections.isEmpty else {
+            let spec = ModelCatalog.defaultModelName
+            return ServedModels(all: [ServedModel(spec: spec, embedding: try resolver.space(spec: spec, in: snapshot))], skipped: [])
+        }
+        var models: [ServedModel] = []
+        var skipped: [(String, String)] = []
+        for collection in snapshot.collections {
+            do {
+                let space = try loadAsBuilt(collection, resolver: resolver, in: snapshot)
+                models.append(ServedModel(spec: collection.name, embedding: space))
+            } catch {
+                skipped.append((collection.name, "\(error)"))
+            }
+        }
+        return ServedModels(all: models, skipped: skipped)
     }
 
     /// The space that fills `collection` as it was built: the lexical space with its stored settings, its adapter, or

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// How `vecdb serve` listens, whom it lets in, and how much work it takes on.
 public struct ServerConfiguration: Sendable {
@@ -48,4 +49,11 @@ public struct ServerConfiguration: Sendable {
 public struct ServerConfigurationError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Why the server could not start listening, in words: the system's for a socket error (`address already in use`),
+/// else the error's own.
+public func listenFailure(_ error: Error) -> String {
+    if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+    return "\(error)"
 }

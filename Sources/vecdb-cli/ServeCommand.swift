@@ -69,31 +69,26 @@ struct ServeCommand: ParsableCommand {
             throw CommandFailure(error.description, exitCode: .usage)
         }
         let specs = models.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        // Models load before the database is created, so a bad name leaves nothing behind.
+        // Models load before a new database is created, so a bad name leaves nothing behind.
         let existing = try database.openIfPresent(readOnly: false)
         let served: ServedModels
-        let db: VectorDatabase
         do {
-            if let existing {
-                db = existing
-                served = try ServedModels.load(specs: specs, database: db, resolver: ModelOptions.resolver)
-            } else {
-                db = try database.open(create: true)
-                served = try ServedModels.load(specs: specs, database: db, resolver: ModelOptions.resolver)
-            }
+            served = try ServedModels.load(specs: specs, database: existing, resolver: ModelOptions.resolver)
         } catch let error as ServerConfigurationError {
             throw CommandFailure(error.description, exitCode: .usage)
         }
+        let db = try existing ?? database.open(create: true)
         for (spec, reason) in served.skipped { printError("serve: not serving '\(spec)': \(reason)") }
         let service = DatabaseService(database: db, models: served, configuration: settings)
         let hostName = host
+        let outcome = ResultBox()
         let app = buildApplication(service: service, logger: Logger(label: "vecdb.serve")) { port in
+            outcome.started = true
             printError("listening on http://\(hostName):\(port) (models: \(served.names.joined(separator: ", ")))")
         }
         // ArgumentParser's command is synchronous: the server runs on Swift's concurrency threads while this thread
         // waits for it to stop (a signal) and for the lanes to close.
         let finished = DispatchSemaphore(value: 0)
-        let outcome = ResultBox()
         Task {
             do {
                 try await app.runService()
@@ -104,11 +99,17 @@ struct ServeCommand: ParsableCommand {
             finished.signal()
         }
         finished.wait()
-        if let error = outcome.error { throw error }
+        if let error = outcome.error {
+            guard outcome.started else {
+                throw CommandFailure("cannot listen on \(host):\(port): \(listenFailure(error))", exitCode: .temporaryFailure)
+            }
+            throw error
+        }
     }
 }
 
-/// The server task's error, handed to the waiting thread after the semaphore.
+/// The server task's outcome, handed to the waiting thread after the semaphore: whether it listened, its error.
 private final class ResultBox: @unchecked Sendable {
+    var started = false
     var error: Error?
 }

@@ -147,6 +147,39 @@ final class ServerProcessTests: XCTestCase {
         print("SIGKILL trials: \(trials), acknowledged documents: \(acknowledged.all.count), batches sent: \(acknowledged.attempted.count)")
     }
 
+    /// `vecdb serve ARGS`, run to its end: exit status and standard error.
+    private func serve(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = ServerProcessTests.executable
+        process.arguments = ["serve"] + arguments
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    /// A server that cannot start says why in one line and exits non-zero: an unknown model (no database is created),
+    /// an address beyond loopback without a key, a port already taken.
+    func testStartFailuresAreOneLineErrors() async throws {
+        let folder = NSTemporaryDirectory() + "vecdb-server-start-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let unknown = try serve(["--db", folder + "/new", "--models", "nosuch"])
+        XCTAssertEqual(unknown.status, 66)
+        XCTAssertTrue(unknown.stderr.hasPrefix("Error: unknown model 'nosuch'"), unknown.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/new"), "a failed start created a database")
+        let open = try serve(["--db", folder + "/db", "--host", "0.0.0.0", "--models", "bm25"])
+        XCTAssertEqual(open.status, 64)
+        XCTAssertTrue(open.stderr.contains("beyond loopback, needs an API key"), open.stderr)
+        let running = try RunningServer.start(db: folder + "/db", models: "bm25")
+        defer { running.process.terminate(); running.process.waitUntilExit() }
+        let taken = try serve(["--db", folder + "/other", "--port", String(running.port), "--models", "bm25"])
+        XCTAssertEqual(taken.status, 75)
+        XCTAssertTrue(taken.stderr.contains("cannot listen on 127.0.0.1:\(running.port): address already in use"), taken.stderr)
+    }
+
     func testSIGTERMUnderLoadExitsZeroWithEveryAcknowledgedWrite() async throws {
         let folder = NSTemporaryDirectory() + "vecdb-server-term-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
