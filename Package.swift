@@ -44,9 +44,9 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["VecDB", "Kernels"]),
         .target(name: "Training", dependencies: ["VecDB", "Models", "Evaluation", "Embedder", "BLAS"]),
         // The JSON shapes the CLI prints and the server answers (`info --json` is `GET /v1/info`), made in one place.
-        .target(name: "Reports", dependencies: ["VecDB", "Index", "BLAS", "Kernels"]),
+        .target(name: "Reports", dependencies: ["VecDB", "Evaluation", "Index", "BLAS", "Kernels"]),
         .target(name: "Server", dependencies: [
-            "VecDB", "Models", "Reports",
+            "VecDB", "Models", "Reports", "Evaluation",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -54,7 +54,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        ], resources: [.embedInCode("Web/index.html"), .embedInCode("Web/app.js"), .embedInCode("Web/app.css")]),
         .executableTarget(
             name: "vecdb-cli",
             dependencies: ["VecDB", "Models", "Evaluation", "Training", "Embedder", "BLAS", "Index", "Kernels", "SeededRandom",

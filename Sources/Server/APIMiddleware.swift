@@ -37,7 +37,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// The route a path belongs to, as a metrics label: few values, whatever the ids in the paths.
     static func route(_ path: String) -> String {
-        if path.hasPrefix("/v1/documents/") { return "/v1/documents/{id}" }
+        if path.hasPrefix("/v1/documents/") { return path.hasSuffix("/neighbors") ? "/v1/documents/{id}/neighbors" : "/v1/documents/{id}" }
         return Routes.all.contains(path) ? path : "other"
     }
 }
@@ -57,7 +57,8 @@ struct AccessKeys: Sendable {
     /// Throws 401 without a valid key (when keys are set), 403 when the read-only key asks to write.
     func authorize(_ request: Request) throws {
         guard let full else { return }
-        if request.uri.path == Routes.health { return }
+        // The page's own files hold no data: the page asks for the key and sends it with its API calls.
+        if request.uri.path == Routes.health || WebPage.paths.contains(request.uri.path) { return }
         guard let given = AccessKeys.presentedKey(request).map(AccessKeys.digest) else {
             throw AccessKeys.unauthorized("this server needs an API key: send Authorization: Bearer KEY")
         }

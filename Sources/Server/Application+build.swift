@@ -15,8 +15,10 @@ enum Routes {
     static let delete = "/v1/delete"
     static let query = "/v1/query"
     static let embed = "/v1/embed"
+    static let compare = "/v1/compare"
     static let openAPI = "/openapi.json"
-    static let all: Set<String> = [health, info, models, metrics, documents, delete, query, embed, openAPI]
+    static let all: Set<String> = Set([health, info, models, metrics, documents, delete, query, embed, compare, openAPI]
+                                      + WebPage.assets.map(\.path))
 
     /// Whether `request` changes the database (the read-only key may not send it).
     static func writes(_ request: Request) -> Bool {
@@ -60,12 +62,19 @@ public func buildRouter(service: DatabaseService) -> Router<BasicRequestContext>
     router.get(RouterPath(Routes.openAPI)) { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
     }
+    for asset in WebPage.assets {
+        router.get(RouterPath(asset.path)) { _, _ in asset.response }
+    }
+    router.get(RouterPath(Routes.documents)) { request, _ in json(try await service.documentPage(try QueryString(request))) }
     router.post(RouterPath(Routes.documents)) { request, _ in
         var request = request
         return json(try await service.ingest(request.jsonFields(limit: limit)))
     }
     router.get(RouterPath("\(Routes.documents)/:id")) { request, context in
         json(try await service.document(context.parameters.require("id"), external: external(request)))
+    }
+    router.get(RouterPath("\(Routes.documents)/:id/neighbors")) { request, context in
+        json(try await service.neighbors(context.parameters.require("id"), try QueryString(request)))
     }
     router.delete(RouterPath("\(Routes.documents)/:id")) { request, context in
         json(try await service.deleteDocument(context.parameters.require("id"), external: external(request)))
@@ -81,6 +90,10 @@ public func buildRouter(service: DatabaseService) -> Router<BasicRequestContext>
     router.post(RouterPath(Routes.embed)) { request, _ in
         var request = request
         return json(try await service.embed(request.jsonFields(limit: limit)))
+    }
+    router.post(RouterPath(Routes.compare)) { request, _ in
+        var request = request
+        return json(try await service.compare(request.jsonFields(limit: limit)))
     }
     return router
 }

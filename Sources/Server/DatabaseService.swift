@@ -270,7 +270,7 @@ public final class DatabaseService: Sendable {
                 let fused = Array(fusion.fuse(rankings.map { $0.map { (id: $0.id, score: Double($0.score)) } }).prefix(request.k))
                 let documents = try snapshot.documents(fused.map(\.id))
                 return ResultJSON.data([
-                    "fused": fusion.name(of: names), "order": names, "snapshot": snapshot.id,
+                    "fused": fusion.name(of: names), "order": names, "depth": depth, "snapshot": snapshot.id,
                     "results": zip(fused, documents).map { ResultJSON.fusedResult($1, score: $0.score, ranks: ranksOf($0.id)) },
                 ] as [String: Any])
             }
@@ -280,7 +280,7 @@ public final class DatabaseService: Sendable {
                 let documents = try snapshot.documents(shown.map(\.id))
                 lists[names[m]] = zip(shown, documents).map { ResultJSON.fusedResult($1, score: Double($0.score), ranks: ranksOf($0.id, except: m)) }
             }
-            return ResultJSON.data(["models": lists, "order": names, "snapshot": snapshot.id] as [String: Any])
+            return ResultJSON.data(["models": lists, "order": names, "depth": depth, "snapshot": snapshot.id] as [String: Any])
         }
     }
 }

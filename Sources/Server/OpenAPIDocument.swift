@@ -181,30 +181,72 @@ enum OpenAPIDocument {
       "$ref": "#/components/responses/Full"
      }
     }
+   },
+   "get": {
+    "operationId": "listDocuments",
+    "summary": "A page of documents in id order (keyset paging), optionally filtered.",
+    "parameters": [
+     {
+      "name": "limit",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 1000,
+       "default": 20
+      }
+     },
+     {
+      "name": "after",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "description": "The previous page's `next`."
+     },
+     {
+      "name": "where",
+      "in": "query",
+      "required": false,
+      "schema": {
+       "type": "string"
+      },
+      "description": "A filter as JSON text, as `--where` takes it."
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The page.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/DocumentPage"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "413": {
+      "$ref": "#/components/responses/TooLarge"
+     }
+    }
    }
   },
   "/v1/documents/{id}": {
    "parameters": [
     {
-     "name": "id",
-     "in": "path",
-     "required": true,
-     "schema": {
-      "type": "string"
-     },
-     "description": "The document's number, or with external=true the id it was given."
+     "$ref": "#/components/parameters/DocumentID"
     },
     {
-     "name": "external",
-     "in": "query",
-     "required": false,
-     "schema": {
-      "type": "string",
-      "enum": [
-       "true",
-       "false"
-      ]
-     }
+     "$ref": "#/components/parameters/External"
     }
    ],
    "get": {
@@ -398,6 +440,95 @@ enum OpenAPIDocument {
        "application/json": {
         "schema": {
          "$ref": "#/components/schemas/EmbedResponse"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "413": {
+      "$ref": "#/components/responses/TooLarge"
+     }
+    }
+   }
+  },
+  "/v1/documents/{id}/neighbors": {
+   "parameters": [
+    {
+     "$ref": "#/components/parameters/DocumentID"
+    },
+    {
+     "$ref": "#/components/parameters/External"
+    },
+    {
+     "name": "k",
+     "in": "query",
+     "required": false,
+     "schema": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 100,
+      "default": 5
+     }
+    }
+   ],
+   "get": {
+    "operationId": "documentNeighbors",
+    "summary": "The document's nearest documents in each served space that holds it, itself left out.",
+    "responses": {
+     "200": {
+      "description": "Neighbours per space.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NeighborsResponse"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "413": {
+      "$ref": "#/components/responses/TooLarge"
+     }
+    }
+   }
+  },
+  "/v1/compare": {
+   "post": {
+    "operationId": "compare",
+    "summary": "`vecdb compare`: each question against each answer, per model; without texts, the seed's pairs.",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CompareRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "The matrices.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CompareResponse"
         }
        }
       }
@@ -908,13 +1039,7 @@ enum OpenAPIDocument {
       ],
       "properties": {
        "models": {
-        "type": "object",
-        "additionalProperties": {
-         "type": "array",
-         "items": {
-          "$ref": "#/components/schemas/Result"
-         }
-        }
+        "$ref": "#/components/schemas/ResultsBySpace"
        },
        "order": {
         "type": "array",
@@ -1026,6 +1151,214 @@ enum OpenAPIDocument {
       }
      }
     }
+   },
+   "DocumentPage": {
+    "type": "object",
+    "required": [
+     "documents",
+     "next",
+     "total",
+     "snapshot"
+    ],
+    "properties": {
+     "documents": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/StoredDocument"
+      }
+     },
+     "next": {
+      "type": [
+       "integer",
+       "null"
+      ]
+     },
+     "total": {
+      "type": "integer"
+     },
+     "snapshot": {
+      "type": "integer"
+     }
+    }
+   },
+   "NeighborsResponse": {
+    "type": "object",
+    "required": [
+     "document",
+     "neighbors",
+     "order",
+     "snapshot"
+    ],
+    "properties": {
+     "document": {
+      "$ref": "#/components/schemas/StoredDocument"
+     },
+     "neighbors": {
+      "$ref": "#/components/schemas/ResultsBySpace"
+     },
+     "order": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "snapshot": {
+      "type": "integer"
+     }
+    }
+   },
+   "CompareRequest": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "questions": {
+      "$ref": "#/components/schemas/PairTexts"
+     },
+     "answers": {
+      "$ref": "#/components/schemas/PairTexts"
+     },
+     "models": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+       "type": "string"
+      }
+     }
+    }
+   },
+   "CompareResponse": {
+    "type": "object",
+    "required": [
+     "models",
+     "order",
+     "pairs",
+     "questions",
+     "answers"
+    ],
+    "properties": {
+     "models": {
+      "type": "object",
+      "additionalProperties": {
+       "$ref": "#/components/schemas/ComparisonMatrix"
+      }
+     },
+     "published": {
+      "type": "object",
+      "additionalProperties": {
+       "$ref": "#/components/schemas/ComparisonMatrix"
+      }
+     },
+     "published_source": {
+      "type": "string"
+     },
+     "order": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "pairs": {
+      "type": "integer"
+     },
+     "questions": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "answers": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     }
+    }
+   },
+   "ComparisonMatrix": {
+    "type": "object",
+    "required": [
+     "similarities",
+     "mean_matching",
+     "mean_non_matching",
+     "gap",
+     "top1_accuracy",
+     "mrr"
+    ],
+    "properties": {
+     "similarities": {
+      "type": "array",
+      "items": {
+       "type": "array",
+       "items": {
+        "type": "number"
+       }
+      }
+     },
+     "mean_matching": {
+      "type": "number"
+     },
+     "mean_non_matching": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "gap": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "top1_accuracy": {
+      "type": "number"
+     },
+     "mrr": {
+      "type": "number"
+     },
+     "note": {
+      "type": "string"
+     }
+    }
+   },
+   "StoredDocument": {
+    "type": "object",
+    "required": [
+     "id",
+     "text"
+    ],
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "text": {
+      "type": "string"
+     },
+     "external_id": {
+      "type": "string"
+     },
+     "metadata": {
+      "type": "object"
+     }
+    }
+   },
+   "PairTexts": {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 32,
+    "items": {
+     "type": "string",
+     "minLength": 1,
+     "pattern": "\\S"
+    }
+   },
+   "ResultsBySpace": {
+    "type": "object",
+    "additionalProperties": {
+     "type": "array",
+     "items": {
+      "$ref": "#/components/schemas/Result"
+     }
+    }
    }
   },
   "responses": {
@@ -1129,6 +1462,29 @@ enum OpenAPIDocument {
     "type": "apiKey",
     "in": "header",
     "name": "api-key"
+   }
+  },
+  "parameters": {
+   "DocumentID": {
+    "name": "id",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string"
+    },
+    "description": "The document's number, or with external=true the id it was given."
+   },
+   "External": {
+    "name": "external",
+    "in": "query",
+    "required": false,
+    "schema": {
+     "type": "string",
+     "enum": [
+      "true",
+      "false"
+     ]
+    }
    }
   }
  }

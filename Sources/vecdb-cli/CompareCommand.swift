@@ -84,20 +84,7 @@ struct CompareCommand: ParsableCommand {
         let published = seed ? SeedExample.published : []
 
         if json {
-            var modelsObject: [String: Any] = [:]
-            for result in results { modelsObject[result.name] = CompareCommand.object(result.comparison) }
-            var output: [String: Any] = ["models": modelsObject, "pairs": questionTexts.count]
-            if seed {
-                var publishedObject: [String: Any] = [:]
-                for figures in published {
-                    var object = CompareCommand.object(PairComparison(similarities: figures.similarities))
-                    object["note"] = figures.note
-                    publishedObject[figures.model] = object
-                }
-                output["published"] = publishedObject
-                output["published_source"] = "seed article (shared/seed/SUMMARY.md); not computed by vecdb"
-            }
-            printJSONLine(output)
+            printJSONLine(ComparisonJSON.report(results.map { ($0.name, $0.comparison) }, pairs: questionTexts.count, seed: seed))
             return
         }
         if seed {
@@ -114,15 +101,6 @@ struct CompareCommand: ParsableCommand {
             print("\(figures.model) — published figures from the seed article, not computed here (\(figures.note))")
             print(CompareCommand.render(PairComparison(similarities: figures.similarities)))
         }
-    }
-
-    static func object(_ c: PairComparison) -> [String: Any] {
-        [
-            "similarities": c.similarities.map { $0.map { ResultJSON.rounded($0, 4) } }, "mean_matching": ResultJSON.rounded(c.meanMatching, 4),
-            "mean_non_matching": c.meanNonMatching.map { ResultJSON.rounded($0, 4) } ?? NSNull(),
-            "gap": c.gap.map { ResultJSON.rounded($0, 4) } ?? NSNull(), "top1_accuracy": ResultJSON.rounded(c.top1Accuracy, 4),
-            "mrr": ResultJSON.rounded(c.meanReciprocalRank, 4),
-        ]
     }
 
     /// The matrix (at most 10×10 shown) and its summary line.
