@@ -40,13 +40,7 @@ public func buildRouter(service: DatabaseService) -> Router<BasicRequestContext>
     @Sendable func json(_ data: Data) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
-    @Sendable func external(_ request: Request) throws -> Bool {
-        switch request.uri.queryParameters.get("external") {
-        case nil, "false": return false
-        case "true": return true
-        case let other?: throw APIError.badRequest("external must be true or false, not '\(other)'")
-        }
-    }
+    @Sendable func external(_ request: Request) throws -> Bool { try QueryString(request).bool("external") ?? false }
     router.get(RouterPath(Routes.health)) { _, _ in
         let documents = try await service.read { try $0.documentCount() }
         return json(ResultJSON.data(["status": "ok", "documents": documents] as [String: Any]))
