@@ -46,7 +46,7 @@ let package = Package(
         // The JSON shapes the CLI prints and the server answers (`info --json` is `GET /v1/info`), made in one place.
         .target(name: "Reports", dependencies: ["VecDB", "Evaluation", "Index", "BLAS", "Kernels"]),
         .target(name: "Server", dependencies: [
-            "VecDB", "Models", "Reports", "Evaluation",
+            "VecDB", "Models", "Reports", "Evaluation", "Index",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),

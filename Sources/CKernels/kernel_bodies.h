@@ -141,6 +141,36 @@ static float dot(const void *a, const void *b, size_t count) {
     return sum;
 }
 
+/// Σ (a[i] − b[i])², with `dot`'s four accumulators and untyped pointers: the Euclidean metric's distance, squared
+/// (the square root is monotone, so ranking needs none).
+static float l2_squared(const void *a, const void *b, size_t count) {
+    const unsigned char *pa = a, *pb = b;
+    vk_f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    size_t i = 0;
+    for (; i + 4 * VK_W <= count; i += 4 * VK_W) {
+        vk_f d0 = vk_load(pa + 4 * i) - vk_load(pb + 4 * i);
+        vk_f d1 = vk_load(pa + 4 * (i + VK_W)) - vk_load(pb + 4 * (i + VK_W));
+        vk_f d2 = vk_load(pa + 4 * (i + 2 * VK_W)) - vk_load(pb + 4 * (i + 2 * VK_W));
+        vk_f d3 = vk_load(pa + 4 * (i + 3 * VK_W)) - vk_load(pb + 4 * (i + 3 * VK_W));
+        s0 = vk_fma(d0, d0, s0);
+        s1 = vk_fma(d1, d1, s1);
+        s2 = vk_fma(d2, d2, s2);
+        s3 = vk_fma(d3, d3, s3);
+    }
+    for (; i + VK_W <= count; i += VK_W) {
+        vk_f d = vk_load(pa + 4 * i) - vk_load(pb + 4 * i);
+        s0 = vk_fma(d, d, s0);
+    }
+    float sum = vk_sum((s0 + s1) + (s2 + s3));
+    for (; i < count; i++) {
+        float x, y;
+        memcpy(&x, pa + 4 * i, 4);
+        memcpy(&y, pb + 4 * i, 4);
+        sum += (x - y) * (x - y);
+    }
+    return sum;
+}
+
 static void exp_values(const float *x, float *y, size_t count) {
     size_t i = 0;
     for (; i + VK_W <= count; i += VK_W) vk_store(y + i, vk_exp(vk_load(x + i)));
@@ -316,6 +346,7 @@ static void half_to_float(const void *source, float *dst, size_t count) {
 const vecdb_kernel_table VK_TABLE = {
     .name = VK_NAME,
     .dot = dot,
+    .l2_squared = l2_squared,
     .exp = exp_values,
     .erf = erf_values,
     .gelu = gelu,

@@ -39,14 +39,14 @@ public struct HNSWIndex: Sendable {
 
     /// Writes the metadata of a new, empty index for `collection`. Throws `alreadyExists` when there is one.
     public static func create(table: Database, collection: UInt32, dimensions: Int, parameters: HNSWParameters = HNSWParameters(),
-                              in txn: Transaction) throws {
+                              metric: Metric = .cosine, in txn: Transaction) throws {
         guard !txn.isReadOnly else { throw HNSWError.readOnlyTransaction }
         guard (2...255).contains(parameters.M) else { throw HNSWError.invalidParameters("M must be in 2…255") }
         guard parameters.efConstruction >= 1 else { throw HNSWError.invalidParameters("efConstruction must be ≥ 1") }
         guard dimensions >= 1 && dimensions <= 65_536 else { throw HNSWError.invalidParameters("dimensions must be in 1…65536") }
         let key = HNSWLayout.metadataKey(collection)
         if try txn.value(table, for: key) != nil { throw HNSWError.alreadyExists(collection: collection) }
-        try txn.put(table, key: key, value: MetaRecord(dimensions: dimensions, parameters: parameters).encoded())
+        try txn.put(table, key: key, value: MetaRecord(dimensions: dimensions, parameters: parameters, metric: metric).encoded())
     }
 
     /// Removes every key of `collection`'s index (metadata, blocks, document map).
@@ -67,6 +67,7 @@ public struct HNSWIndex: Sendable {
         let meta = try txn.withValue(table, key: HNSWLayout.metadataKey(collection)) { raw in raw.flatMap { MetaRecord($0) } }
         guard let meta else { throw HNSWError.missingIndex(collection: collection) }
         guard meta.version == HNSWLayout.formatVersion else { throw HNSWError.corrupted("format version \(meta.version)") }
+        guard Metric(code: meta.metric) != nil else { throw HNSWError.corrupted("metric code \(meta.metric)") }
         guard Int(meta.dimensions) == dimensions else {
             throw HNSWError.dimensionMismatch(expected: Int(meta.dimensions), got: dimensions)
         }
@@ -83,6 +84,7 @@ public struct HNSWIndex: Sendable {
         return HNSWMetadata(
             dimensions: Int(meta.dimensions),
             parameters: HNSWParameters(M: Int(meta.M), efConstruction: Int(meta.efConstruction), seed: meta.seed),
+            metric: Metric(code: meta.metric)!,
             entryPoint: entry, maxLevel: Int(meta.maxLevel), count: Int(meta.liveCount), deletedCount: Int(meta.deletedCount))
     }
 
@@ -117,7 +119,7 @@ public struct HNSWIndex: Sendable {
         try txn.withValue(table, key: HNSWLayout.documentKey(collection, id)) { $0 != nil }
     }
 
-    /// The `k` nearest live vectors to `query` by dot product, best first, searching with `ef` candidates
+    /// The `k` nearest live vectors to `query` by the index's metric, best first (scores are its similarity), searching with `ef` candidates
     /// (`ef` is raised to `k`). Reads in place from the transaction's snapshot; pass a `scratch` kept per thread to
     /// make repeated searches allocation-free (it also keeps the blocks resolved in a read transaction, for every
     /// later read transaction of the same snapshot).
@@ -325,7 +327,7 @@ public final class HNSWWriter {
         vector.withUnsafeBytes { raw in
             let q = raw.baseAddress!
             let entry = g.meta.entryPoint
-            var ep = Neighbour(-Distance.dot(q, g.vector(entry), count: g.dimensions), entry)
+            var ep = Neighbour(g.distance(q, g.vector(entry)), entry)
             // Greedy descent through the layers above the new node's level.
             var l = maxLevel
             while l > level {
@@ -361,7 +363,7 @@ public final class HNSWWriter {
             if out.count >= m { break }
             let v = g.vector(c.node)
             var good = true
-            for r in out where -Distance.dot(v, g.vector(r), count: g.dimensions) < c.distance {
+            for r in out where g.distance(v, g.vector(r)) < c.distance {
                 good = false
                 break
             }
@@ -387,9 +389,9 @@ public final class HNSWWriter {
         pool.reserveCapacity(count + 1)
         for i in 0..<count {
             let m = GraphAccess.neighbour(list, i)
-            pool.append(Neighbour(-Distance.dot(base, g.vector(m), count: g.dimensions), m))
+            pool.append(Neighbour(g.distance(base, g.vector(m)), m))
         }
-        pool.append(Neighbour(-Distance.dot(base, g.vector(node), count: g.dimensions), node))
+        pool.append(Neighbour(g.distance(base, g.vector(node)), node))
         pool.sort { $0.distance < $1.distance }
         var kept: [UInt32] = []
         selectNeighbours(base: base, candidates: pool, keep: cap, into: &kept)
@@ -497,7 +499,7 @@ public final class HNSWWriter {
                 } else {
                     let base = g.vector(n32)
                     scored.removeAll(keepingCapacity: true)
-                    for m in pool { scored.append(Neighbour(-Distance.dot(base, g.vector(m), count: g.dimensions), m)) }
+                    for m in pool { scored.append(Neighbour(g.distance(base, g.vector(m)), m)) }
                     scored.sort { $0.distance < $1.distance }
                     selectNeighbours(base: base, candidates: scored, keep: cap, into: &kept)
                     if l == 0 { keepReachable(from: n32, pool: scored, kept: &kept) }
@@ -581,7 +583,7 @@ extension GraphAccess {
                     offset += 64
                 }
             }
-            out[j] = -kernels.dot(q, vectors[j], count: dimensions)
+            out[j] = -metric.similarity(q, vectors[j], count: dimensions, kernels: kernels)
         }
     }
 
@@ -672,7 +674,7 @@ extension GraphAccess {
             failure = HNSWError.entryPointOutOfRange(entry: entry, nodeCount: meta.nodeCount)
             return []
         }
-        var ep = Neighbour(-Distance.dot(q, vector(entry), count: dimensions), entry)
+        var ep = Neighbour(distance(q, vector(entry)), entry)
         var l = Int(meta.maxLevel)
         while l > 0 {
             ep = greedyClosest(q, from: ep, level: l, scratch: scratch)

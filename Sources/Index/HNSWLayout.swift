@@ -24,6 +24,8 @@ public struct HNSWMetadata: Sendable, Equatable {
     /// Components of every vector.
     public var dimensions: Int
     public var parameters: HNSWParameters
+    /// How the index compares vectors.
+    public var metric: Metric
     /// Document id of the entry point (a node on the top layer), nil while the index has no live node.
     public var entryPoint: UInt64?
     /// Highest layer of the graph (0 when it has at most layer 0).
@@ -111,6 +113,8 @@ struct MetaRecord: Equatable {
     var deletedCount: UInt32 = 0
     /// Upper-layer records allocated.
     var upperCount: UInt32 = 0
+    /// `Metric.code`: 0 (cosine) in every index made before the code existed, whose bytes here were zero.
+    var metric: UInt32 = 0
 
     static let size = 64
 
@@ -124,12 +128,14 @@ struct MetaRecord: Equatable {
         u32(version); u32(dimensions); u32(M); u32(efConstruction)
         u64(seed); u64(rngState)
         u32(entryPoint); u32(maxLevel); u32(nodeCount); u32(liveCount); u32(deletedCount); u32(upperCount)
+        u32(metric)
         while out.count < Self.size { out.append(0) }
         return out
     }
 
-    init(dimensions: Int, parameters: HNSWParameters) {
+    init(dimensions: Int, parameters: HNSWParameters, metric: Metric) {
         self.dimensions = UInt32(dimensions)
+        self.metric = metric.code
         M = UInt32(parameters.M)
         efConstruction = UInt32(parameters.efConstruction)
         seed = parameters.seed
@@ -143,6 +149,6 @@ struct MetaRecord: Equatable {
         version = u32(0); dimensions = u32(4); M = u32(8); efConstruction = u32(12)
         seed = u64(16); rngState = u64(24)
         entryPoint = u32(32); maxLevel = u32(36); nodeCount = u32(40); liveCount = u32(44)
-        deletedCount = u32(48); upperCount = u32(52)
+        deletedCount = u32(48); upperCount = u32(52); metric = u32(56)
     }
 }

@@ -75,6 +75,8 @@ final class GraphAccess {
     var meta: MetaRecord
     let writable: Bool
     let dimensions: Int
+    /// How vectors compare; nodes are ordered by distance = −similarity.
+    let metric: Metric
     let M: Int
     let M0: Int
     let vectorBytes: Int
@@ -94,6 +96,7 @@ final class GraphAccess {
         self.meta = meta
         self.writable = writable
         dimensions = Int(meta.dimensions)
+        metric = Metric(code: meta.metric) ?? .cosine
         M = Int(meta.M)
         M0 = meta.M0
         vectorBytes = dimensions * 4
@@ -174,6 +177,10 @@ final class GraphAccess {
     }
 
     // MARK: hot path
+
+    /// The walk's distance between two vectors: −similarity under the index's metric.
+    @inline(__always)
+    func distance(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer) -> Float { -metric.similarity(a, b, count: dimensions) }
 
     /// The vector of node `n`.
     @inline(__always)

@@ -48,10 +48,23 @@ public struct Kernels: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Σ a[i]·b[i] of two arrays of equal length.
-    public func dot(_ a: [Float], _ b: [Float]) -> Float {
+    public func dot(_ a: [Float], _ b: [Float]) -> Float { Kernels.pairwise(a, b, table.pointee.dot) }
+
+    /// Σ (a[i] − b[i])² over `count` floats at any 2-byte-aligned addresses: the Euclidean distance, squared.
+    @inlinable
+    public func l2Squared(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Float {
+        table.pointee.l2_squared(a, b, count)
+    }
+
+    /// Σ (a[i] − b[i])² of two arrays of equal length.
+    public func l2Squared(_ a: [Float], _ b: [Float]) -> Float { Kernels.pairwise(a, b, table.pointee.l2_squared) }
+
+    /// A two-vector kernel over arrays of equal length (0 for empty ones).
+    private static func pairwise(_ a: [Float], _ b: [Float],
+                                 _ kernel: @convention(c) (UnsafeRawPointer, UnsafeRawPointer, Int) -> Float) -> Float {
         precondition(a.count == b.count, "vectors of different lengths")
         if a.isEmpty { return 0 }
-        return a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in table.pointee.dot(pa.baseAddress!, pb.baseAddress!, a.count) } }
+        return a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in kernel(pa.baseAddress!, pb.baseAddress!, a.count) } }
     }
 
     /// out[0..<dim] = Σⱼ weights[j] · rows[j·rowStride ..< j·rowStride + dim]: attention's weighted sum of values.

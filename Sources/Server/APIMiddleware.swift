@@ -24,7 +24,9 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             if apiError.status.code >= 500 { context.logger.error("\(request.method) \(request.uri.path): \(apiError)") }
             errorCode = apiError.code
-            response = try apiError.response(from: request, context: context)
+            response = QdrantRoutes.owns(request.uri.path)
+                ? QdrantRoutes.errorResponse(apiError, since: started)
+                : try apiError.response(from: request, context: context)
         }
         if shuttingDown() {
             // Clients close their kept-alive connections, so the server's drain ends when the last answer is sent.
@@ -38,6 +40,7 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The route a path belongs to, as a metrics label: few values, whatever the ids in the paths.
     static func route(_ path: String) -> String {
         if path.hasPrefix("/v1/documents/") { return path.hasSuffix("/neighbors") ? "/v1/documents/{id}/neighbors" : "/v1/documents/{id}" }
+        if QdrantRoutes.owns(path) { return QdrantRoutes.route(path) }
         return Routes.all.contains(path) ? path : "other"
     }
 }
@@ -64,7 +67,7 @@ struct AccessKeys: Sendable {
         }
         if AccessKeys.equal(given, full) { return }
         if let readOnly, AccessKeys.equal(given, readOnly) {
-            guard !Routes.writes(request) else {
+            guard !Routes.writes(request), !QdrantRoutes.writes(request) else {
                 throw APIError(.forbidden, "read_only_key", "the read-only key cannot \(request.method) \(request.uri.path)")
             }
             return

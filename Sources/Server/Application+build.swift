@@ -56,9 +56,19 @@ public func buildRouter(service: DatabaseService) -> Router<BasicRequestContext>
     router.get(RouterPath(Routes.openAPI)) { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
     }
-    for asset in WebPage.assets {
+    for asset in WebPage.assets where asset.path != "/" {
         router.get(RouterPath(asset.path)) { _, _ in asset.response }
     }
+    // The page for a browser; for any other client the version document Qdrant's clients read at `/`.
+    let page = WebPage.assets.first { $0.path == "/" }!
+    router.get("/") { request, _ in
+        guard request.headers[.accept]?.contains("text/html") ?? false else {
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: QdrantRoutes.versionDocument)))
+        }
+        return page.response
+    }
+    QdrantRoutes.add(to: router, service: QdrantService(collections: service.qdrantCollections, lanes: service), bodyLimit: limit)
     router.get(RouterPath(Routes.documents)) { request, _ in json(try await service.documentPage(try QueryString(request))) }
     router.post(RouterPath(Routes.documents)) { request, _ in
         var request = request

@@ -16,6 +16,8 @@ public final class DatabaseService: Sendable {
     private let reads: Lane
     private let writer = Lane(threads: 1)
     let admission: WriteAdmission
+    /// The Qdrant API's collections, in the database folder's `collections` folder (opened at their first use).
+    let qdrantCollections: QdrantCollections
 
     public init(database: VectorDatabase, models: ServedModels, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics()) {
         self.database = database
@@ -24,6 +26,7 @@ public final class DatabaseService: Sendable {
         self.metrics = metrics
         reads = Lane(threads: configuration.readThreads)
         admission = WriteAdmission(limit: configuration.writeQueueLimit)
+        qdrantCollections = QdrantCollections(root: database.path + "/collections")
     }
 
     /// Refuses new writes (503) and returns once every admitted one has committed and been answered.
@@ -45,16 +48,26 @@ public final class DatabaseService: Sendable {
     /// `body` on a read thread, in one snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (Snapshot) throws -> T) async throws -> T {
         let database = database
-        return try await reads.run { try database.read(body) }
+        return try await onReadLane { try database.read(body) }
     }
 
     /// `body` on the writer thread, admitted through the write queue (429 when full, 503 when shutting down); it
     /// returns once `body`'s own commit is durable.
     func write<T: Sendable>(_ body: @escaping @Sendable (VectorDatabase) throws -> T) async throws -> T {
+        let database = database
+        return try await onWriter { try body(database) }
+    }
+
+    /// `body` on a read thread (any database's reads: the Qdrant collections' too).
+    func onReadLane<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await reads.run(body)
+    }
+
+    /// `body` on the writer thread, admitted through the write queue: every database's writes take turns there.
+    func onWriter<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try admission.admit()
         defer { admission.release() }
-        let database = database
-        let result = try await writer.run { try body(database) }
+        let result = try await writer.run(body)
         metrics.commits.increment()
         return result
     }

@@ -41,6 +41,12 @@ struct JSONFields {
         return try JSONFields(members, path: "")
     }
 
+    /// The fields of `value`, a JSON object found at `path` of a request.
+    init(object value: JSONValue, path: String) throws {
+        guard case .object(let members) = value else { throw APIError.badRequest("\(path) must be an object") }
+        try self.init(members, path: path)
+    }
+
     func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// Whether the field is given. `null` counts as given (and then fails its type check): an explicit null is
@@ -108,6 +114,12 @@ struct JSONFields {
             }
             return Float(number)
         }
+    }
+
+    /// An object field; nil when absent or null.
+    func object(_ key: String) throws -> JSONFields? {
+        guard let value = raw(key), value != .null else { return nil }
+        return try JSONFields(object: value, path: name(key))
     }
 
     func objects(_ key: String) throws -> [JSONFields]? {

@@ -29,6 +29,10 @@ extension Snapshot {
         } else if let version, version < Layout.lexicalFormatVersion, catalogue.all.contains(where: \.isLexical) {
             report("meta: format version \(version) with lexical collections, which need \(Layout.lexicalFormatVersion)",
                    .setFormatVersion(Layout.lexicalFormatVersion))
+        } else if let version, version < Layout.metricFormatVersion,
+                  catalogue.all.contains(where: { !$0.isLexical && $0.vectorMetric != .cosine }) {
+            report("meta: format version \(version) with dot or euclid collections, which need \(Layout.metricFormatVersion)",
+                   .setFormatVersion(Layout.metricFormatVersion))
         }
         let nextDocument = try counter(Layout.nextDocumentKey)
 
@@ -124,7 +128,7 @@ extension Snapshot {
                 let x = value.loadUnaligned(fromByteOffset: i * 4, as: Float.self)
                 norm += x * x
             }
-            if !(abs(norm - 1) < 1e-3) {
+            if collection.metric == Metric.cosine.rawValue, !(abs(norm - 1) < 1e-3) {
                 report("vectors: '\(collection.name)' document \(id) has norm² \(norm), expected 1")
             }
             return true
@@ -166,6 +170,9 @@ extension Snapshot {
                 return [Violation(message: "hnsw: '\(name)' declares an index that does not exist", repair: rebuild)]
             }
             var messages: [String] = []
+            if metadata.metric != collection.vectorMetric {
+                messages.append("hnsw: '\(name)' index compares by \(metadata.metric.rawValue), the collection by \(collection.vectorMetric.rawValue)")
+            }
             if metadata.count != vectors {
                 messages.append("hnsw: '\(name)' index holds \(metadata.count) vectors, the collection \(vectors)")
             }

@@ -7,13 +7,16 @@ import LMDB
 enum Layout {
     /// The newest layout version this build reads and writes, stored under `meta/format`. A reader refuses a larger
     /// version it does not know; a change that old readers would misread increments it.
-    static let formatVersion: UInt32 = lexicalFormatVersion
+    static let formatVersion: UInt32 = metricFormatVersion
     /// What a new database is stamped: the oldest version that describes it, so that older builds keep reading a
     /// database that uses nothing newer.
     static let baseFormatVersion: UInt32 = 1
     /// Version 2 adds lexical collections (the `postings` table), which a version-1 reader would take for empty
     /// vector collections and let go stale: the first lexical collection stamps it.
     static let lexicalFormatVersion: UInt32 = 2
+    /// Version 3 adds vector collections compared by dot product or Euclidean distance, which a version-2 reader
+    /// would search as cosine: the first such collection stamps it.
+    static let metricFormatVersion: UInt32 = 3
     static let knownFormatVersions: ClosedRange<UInt32> = baseFormatVersion...formatVersion
 
     static let metaName = "meta"

@@ -7,6 +7,9 @@
 ///
 /// Negations follow MongoDB: `$ne`, `$nin` and `$not` also match documents that lack the field, so
 /// `{"$not": F}` is always the complement of `F`.
+///
+/// Qdrant's filter JSON (`vecdb serve`'s Qdrant API) is translated to the same cases, with three more that JSON
+/// syntax has no spelling for: `path` (nested keys, null and emptiness tests, words in text), `hasID` and `atLeast`.
 public indirect enum MetadataFilter: Equatable, Sendable {
     public enum Comparison: String, Sendable, CaseIterable {
         case eq = "$eq", ne = "$ne", gt = "$gt", gte = "$gte", lt = "$lt", lte = "$lte"
@@ -16,9 +19,17 @@ public indirect enum MetadataFilter: Equatable, Sendable {
     /// `$in` (`negated` false) or `$nin`.
     case oneOf(field: String, [JSONValue], negated: Bool)
     case exists(field: String, Bool)
+    /// Every one holds (`and([])`: every document).
     case and([MetadataFilter])
+    /// Some one holds (`or([])`: no document).
     case or([MetadataFilter])
     case not(MetadataFilter)
+    /// A condition on the values `MetadataPath` reaches, evaluated by reading the documents' metadata.
+    case path(MetadataPath, PathCondition)
+    /// Documents with one of these external ids.
+    case hasID([String])
+    /// Documents satisfying at least `count` of the filters.
+    case atLeast(Int, [MetadataFilter])
 
     /// Filters longer than this are refused before parsing: a filter is a condition, not a data set.
     public static let maxLength = 64 * 1024

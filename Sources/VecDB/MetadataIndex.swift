@@ -194,6 +194,8 @@ private struct FilterEvaluation {
     let table: Database
     let bound: UInt64
     private var universe: DocumentSet?
+    /// Every document's parsed metadata, read once per evaluation by the first `path` condition.
+    private var parsedMetadata: [(id: UInt64, metadata: JSONValue)]?
 
     init(snapshot: Snapshot, table: Database, bound: UInt64) {
         self.snapshot = snapshot
@@ -217,7 +219,8 @@ private struct FilterEvaluation {
             let present = try postings(MetadataKeys.prefix(field: field, tag: .present))
             return flag ? present : try allDocuments().subtracting(present)
         case .and(let filters):
-            var result = try evaluate(filters[0])
+            guard let first = filters.first else { return try allDocuments() }
+            var result = try evaluate(first)
             for filter in filters.dropFirst() where result.count > 0 { result = result.intersection(try evaluate(filter)) }
             return result
         case .or(let filters):
@@ -226,7 +229,39 @@ private struct FilterEvaluation {
             return result
         case .not(let filter):
             return try allDocuments().subtracting(try evaluate(filter))
+        case let .path(path, condition):
+            var result = DocumentSet(bound: bound)
+            for (id, metadata) in try allMetadata() where condition.holds(at: path, in: metadata) { result.insert(id) }
+            return result
+        case .hasID(let externalIDs):
+            var result = DocumentSet(bound: bound)
+            for externalID in externalIDs {
+                if let id = try snapshot.documentID(externalID: externalID), id < bound { result.insert(id) }
+            }
+            return result
+        case let .atLeast(count, filters):
+            guard count > 0 else { return try allDocuments() }
+            let sets = try filters.map { try evaluate($0) }
+            var result = DocumentSet(bound: bound)
+            var union = DocumentSet(bound: bound)
+            for set in sets { union = union.union(set) }
+            for id in union.ids where sets.lazy.filter({ $0.contains(id) }).count >= count { result.insert(id) }
+            return result
         }
+    }
+
+    /// Each document's metadata (an empty object when it has none), parsed once for every `path` condition of
+    /// the filter.
+    private mutating func allMetadata() throws -> [(id: UInt64, metadata: JSONValue)] {
+        if let parsedMetadata { return parsedMetadata }
+        var all: [(id: UInt64, metadata: JSONValue)] = []
+        try snapshot.txn.forEach(snapshot.tables.documents) { key, value in
+            guard key.count == 8, let document = Document.decode(id: Layout.documentID(fromKey: key), value) else { return true }
+            all.append((document.id, .object(MetadataKeys.metadata(of: document))))
+            return true
+        }
+        parsedMetadata = all
+        return all
     }
 
     private mutating func allDocuments() throws -> DocumentSet {

@@ -5,7 +5,8 @@ import LMDB
 /// One search result.
 public struct SearchHit: Sendable {
     public var document: Document
-    /// Cosine similarity to the query.
+    /// Similarity to the query under the collection's metric: cosine, dot product, or minus the squared Euclidean
+    /// distance.
     public var score: Float
 }
 
@@ -149,12 +150,13 @@ extension Snapshot {
         guard matching.count * 8 < collection.count else { return try scan(collection, query: query, k: k, accept: matching.contains) }
         var best = TopK<Float>(k: k)
         var scanned = 0
+        let metric = collection.vectorMetric
         try query.withUnsafeBytes { q in
             for id in matching.ids {
                 try txn.withValue(tables.vectors, key: Layout.vectorKey(collection: collection.id, document: id)) { raw in
                     guard let raw else { return }
                     try checkLength(raw, of: id, in: collection)
-                    best.offer(id: id, score: Distance.dot(raw.baseAddress!, q.baseAddress!, count: collection.dimensions))
+                    best.offer(id: id, score: metric.similarity(raw.baseAddress!, q.baseAddress!, count: collection.dimensions))
                     scanned += 1
                 }
             }
@@ -181,6 +183,7 @@ extension Snapshot {
                       accept: ((UInt64) -> Bool)? = nil) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int) {
         var best = TopK<Float>(k: k)
         var scanned = 0
+        let metric = collection.vectorMetric
         let prefix = Layout.vectorPrefix(collection: collection.id)
         try query.withUnsafeBytes { q in
             try txn.forEach(tables.vectors, from: prefix) { key, value in
@@ -188,7 +191,7 @@ extension Snapshot {
                 let id = Layout.documentID(fromKey: UnsafeRawBufferPointer(rebasing: key[4...]))
                 if let accept, !accept(id) { return true }
                 try checkLength(value, of: id, in: collection)
-                best.offer(id: id, score: Distance.dot(value.baseAddress!, q.baseAddress!, count: collection.dimensions))
+                best.offer(id: id, score: metric.similarity(value.baseAddress!, q.baseAddress!, count: collection.dimensions))
                 scanned += 1
                 return true
             }

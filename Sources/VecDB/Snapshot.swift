@@ -67,6 +67,21 @@ public class Snapshot {
         try documentID(forKey: Document.dedupKey(text: "", externalID: externalID))
     }
 
+    /// Every document that has an external id, with that id, in byte order of the ids: one walk of the `keys`
+    /// table, no document read.
+    public func externalIDs() throws -> [(externalID: String, id: UInt64)] {
+        let prefix = Array("id:".utf8)
+        var found: [(externalID: String, id: UInt64)] = []
+        try txn.forEach(tables.keys, from: prefix) { key, value in
+            guard key.starts(with: prefix) else { return false }
+            if value.count == 8, let externalID = String(validating: key[prefix.count...], as: UTF8.self) {
+                found.append((externalID, UInt64(bigEndian: value.loadUnaligned(as: UInt64.self))))
+            }
+            return true
+        }
+        return found
+    }
+
     func documentID(forKey key: [UInt8]) throws -> UInt64? {
         try txn.withValue(tables.keys, key: key) { raw in
             guard let raw, raw.count == 8 else { return nil }

@@ -23,7 +23,8 @@ public struct VectorCollection: Codable, Sendable, Equatable {
     public var prompt: String
     /// Tokens read per text, special tokens included.
     public var maxTokens: Int
-    /// Similarity of stored vectors: "cosine" (unit vectors, compared by dot product).
+    /// Similarity of stored vectors: "cosine" (unit vectors, compared by dot product), "dot", "euclid"
+    /// (`Index.Metric`), or "bm25" for a lexical collection.
     public var metric: String
     /// Documents with a vector in this collection.
     public var count: Int
@@ -37,4 +38,7 @@ public struct VectorCollection: Codable, Sendable, Equatable {
     public var termCount: Int?
 
     public var isLexical: Bool { lexical != nil }
+
+    /// How a vector collection compares vectors (cosine for a lexical one, which has none).
+    public var vectorMetric: Metric { Metric(rawValue: metric) ?? .cosine }
 }

@@ -75,7 +75,7 @@ public final class WriteBatch: Snapshot {
 
     // MARK: Vectors
 
-    /// Stores `vector` (unit length, the collection's dimensions) as document `id`'s in collection `name`, replacing
+    /// Stores `vector` (the collection's dimensions; unit length in a cosine collection) as document `id`'s in collection `name`, replacing
     /// the one it had there.
     public func putVector(_ vector: [Float], collection name: String, document id: UInt64) throws {
         let collection = try catalogue.require(name)
@@ -113,9 +113,12 @@ public final class WriteBatch: Snapshot {
     public static let largestIndexedDimensions = 4096
 
     /// Creates an empty collection, with an HNSW index of `index`'s parameters when its vectors are short enough.
+    /// Vectors of a `.cosine` collection are unit length; `.dot` and `.euclid` collections keep them as given, and
+    /// the first of them stamps the database's format version 3.
     @discardableResult
     public func createCollection(name: String, model: String, weightsSHA256: String, dimensions: Int, pooling: String,
-                                 prompt: String, maxTokens: Int, index: HNSWParameters? = HNSWParameters()) throws -> VectorCollection {
+                                 prompt: String, maxTokens: Int, metric: Metric = .cosine,
+                                 index: HNSWParameters? = HNSWParameters()) throws -> VectorCollection {
         guard !name.isEmpty else { throw VecDBError.invalidArgument("a collection needs a name") }
         guard dimensions > 0 else { throw VecDBError.invalidArgument("a collection needs at least one dimension") }
         guard catalogue[name] == nil else { throw VecDBError.alreadyExists(.collection(name)) }
@@ -123,11 +126,15 @@ public final class WriteBatch: Snapshot {
         guard id < UInt64(UInt32.max) else { throw VecDBError.invalidArgument("too many collections") }
         let parameters = dimensions <= WriteBatch.largestIndexedDimensions ? index : nil
         if let parameters {
-            try HNSWIndex.create(table: tables.hnsw, collection: UInt32(id), dimensions: dimensions, parameters: parameters, in: txn)
+            try HNSWIndex.create(table: tables.hnsw, collection: UInt32(id), dimensions: dimensions, parameters: parameters,
+                                 metric: metric, in: txn)
+        }
+        if metric != .cosine, try formatVersion().map({ $0 < Layout.metricFormatVersion }) ?? true {
+            try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.metricFormatVersion))
         }
         let collection = VectorCollection(
             id: UInt32(id), name: name, model: model, weightsSHA256: weightsSHA256, dimensions: dimensions,
-            pooling: pooling, prompt: prompt, maxTokens: maxTokens, metric: "cosine", count: 0, index: parameters)
+            pooling: pooling, prompt: prompt, maxTokens: maxTokens, metric: metric.rawValue, count: 0, index: parameters)
         catalogue.insert(collection)
         return collection
     }
@@ -158,7 +165,7 @@ public final class WriteBatch: Snapshot {
         indexUpdates.forget(collection)
         try HNSWIndex.drop(table: tables.hnsw, collection: collection.id, in: txn)
         try HNSWIndex.create(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions,
-                             parameters: parameters, in: txn)
+                             parameters: parameters, metric: collection.vectorMetric, in: txn)
         var vectors: [(id: UInt64, vector: [Float])] = []
         var ids: [UInt64] = []
         try forEachVectorID(of: collection) { ids.append($0); return true }

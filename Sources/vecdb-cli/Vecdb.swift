@@ -21,7 +21,7 @@ struct Vecdb: ParsableCommand {
         subcommands: [
             IngestCommand.self, QueryCommand.self, EmbedCommand.self, TokenizeCommand.self, InfoCommand.self,
             DeleteCommand.self, CheckCommand.self, IndexCommand.self, ModelsCommand.self, EvalCommand.self,
-            CompareCommand.self, TrainCommand.self, BackupCommand.self, ServeCommand.self,
+            CompareCommand.self, TrainCommand.self, BackupCommand.self, ServeCommand.self, ExportCommand.self,
         ]
     )
 

@@ -76,10 +76,12 @@ final class TempEnvironment {
 
 /// Builds an index over `vectors` (document id = position) in write transactions of `batch` inserts.
 func buildIndex(_ t: TempEnvironment, collection: UInt32 = 1, vectors: [[Float]], parameters: HNSWParameters = HNSWParameters(),
-                batch: Int = 1000) throws -> HNSWIndex {
+                metric: Metric = .cosine, batch: Int = 1000) throws -> HNSWIndex {
     let dims = vectors.first?.count ?? 8
     let index = HNSWIndex(table: t.table, collection: collection, dimensions: dims)
-    try t.env.write { txn in try HNSWIndex.create(table: t.table, collection: collection, dimensions: dims, parameters: parameters, in: txn) }
+    try t.env.write { txn in
+        try HNSWIndex.create(table: t.table, collection: collection, dimensions: dims, parameters: parameters, metric: metric, in: txn)
+    }
     var start = 0
     while start < vectors.count {
         let end = min(start + batch, vectors.count)

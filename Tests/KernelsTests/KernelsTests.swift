@@ -169,6 +169,23 @@ final class KernelsTests: XCTestCase {
         }
     }
 
+    func testL2SquaredMatchesScalarForEveryLengthAndAlignment() {
+        for set in sets {
+            for count in [0] + sizes {
+                let a = random(count, seed: UInt64(count) + 7), b = random(count, seed: UInt64(count) + 2000)
+                let expected = zip(a, b).reduce(0.0) { $0 + (Double($1.0) - Double($1.1)) * (Double($1.0) - Double($1.1)) }
+                XCTAssertEqual(Double(set.l2Squared(a, b)), expected, accuracy: 1e-4 * max(1, expected), "\(set) count \(count)")
+                XCTAssertEqual(set.l2Squared(a, a), 0, "\(set) count \(count): a vector's distance to itself")
+                let raw = UnsafeMutableRawPointer.allocate(byteCount: count * 8 + 4, alignment: 16)
+                defer { raw.deallocate() }
+                for (i, x) in a.enumerated() { raw.storeBytes(of: x, toByteOffset: 2 + i * 4, as: Float.self) }
+                for (i, x) in b.enumerated() { raw.storeBytes(of: x, toByteOffset: 2 + count * 4 + i * 4, as: Float.self) }
+                let d = set.l2Squared(raw + 2, raw + 2 + count * 4, count: count)
+                XCTAssertEqual(Double(d), expected, accuracy: 1e-4 * max(1, expected), "\(set) unaligned count \(count)")
+            }
+        }
+    }
+
     func testAttentionScoresAndWeightedSumMatchScalarLoops() {
         for set in sets {
             for (keys, dim) in [(1, 32), (7, 32), (25, 32), (33, 64), (17, 20)] {

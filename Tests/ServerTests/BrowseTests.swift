@@ -91,17 +91,19 @@ final class BrowseTests: XCTestCase {
     }
 
     /// The page is served without a key (it asks for one) while the API needs it; its Content-Security-Policy lets
-    /// it load and call only this server.
+    /// it load and call only this server. `/` is the page for what asks for HTML, as browsers do (other clients get
+    /// the version document Qdrant's clients read: QdrantRouteTests).
     func testPageServedWithPolicy() async throws {
         try await TestServer.run(self, models: ["bm25"], configure: { $0.apiKey = "s3cret" }) { server in
+            let browser: HTTPFields = [.accept: "text/html,application/xhtml+xml,*/*;q=0.8"]
             for (path, type) in [("/", "text/html"), ("/app.js", "text/javascript"), ("/app.css", "text/css")] {
-                let answer = try await server.get(path)
+                let answer = try await server.get(path, headers: browser)
                 XCTAssertEqual(answer.status, 200, path)
                 XCTAssertTrue(answer.headers[.contentType]?.hasPrefix(type) ?? false, path)
                 let policy = try XCTUnwrap(answer.headers[.contentSecurityPolicy])
                 XCTAssertTrue(policy.contains("default-src 'none'") && policy.contains("connect-src 'self'"), policy)
             }
-            let page = try await server.get("/")
+            let page = try await server.get("/", headers: browser)
             XCTAssertTrue(page.text.contains("<script src=\"/app.js\""), page.text)
             XCTAssertFalse(page.text.contains("http://") || page.text.contains("https://"), "the page names no other origin")
             let withoutKey = try await server.get("/v1/documents")

@@ -15,6 +15,7 @@ typedef struct vecdb_kernel_table {
     /// "avx512", "avx2" or "portable": what `VECDB_KERNELS` accepts and `vecdb info` reports.
     const char *name;
     float (*dot)(const void *a, const void *b, size_t count);
+    float (*l2_squared)(const void *a, const void *b, size_t count);
     void (*exp)(const float *x, float *y, size_t count);
     void (*erf)(const float *x, float *y, size_t count);
     void (*gelu)(float *x, size_t count);
