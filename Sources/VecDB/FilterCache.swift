@@ -36,3 +36,23 @@ final class FilterCache: @unchecked Sendable {
         }
     }
 }
+
+/// Every document's parsed metadata in the newest snapshot that needed it: conditions on nested paths, nulls and
+/// words (`MetadataFilter.path`) read the metadata of every document, and parsing it is most of their cost. Kept for
+/// one committed state at a time, and only for databases of up to `largest` documents (the parsed values take
+/// about ten times the JSON's bytes).
+final class ParsedMetadataCache: @unchecked Sendable {
+    static let largest = 200_000
+
+    private let lock = NSLock()
+    private var entry: (snapshot: Int, metadata: [(id: UInt64, metadata: JSONValue)])?
+
+    func metadata(snapshot: Int) -> [(id: UInt64, metadata: JSONValue)]? {
+        lock.withLock { entry?.snapshot == snapshot ? entry?.metadata : nil }
+    }
+
+    func store(_ metadata: [(id: UInt64, metadata: JSONValue)], snapshot: Int) {
+        guard metadata.count <= ParsedMetadataCache.largest else { return }
+        lock.withLock { if (entry?.snapshot ?? .min) <= snapshot { entry = (snapshot, metadata) } }
+    }
+}

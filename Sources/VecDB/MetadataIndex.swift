@@ -125,7 +125,7 @@ extension Snapshot {
         // `Environment.read`): what it evaluated must not outlive it.
         let cacheable = txn.isReadOnly && !database.environment.options.noLock
         if cacheable, let cached = database.filterCache.matches(filter, snapshot: id) { return cached }
-        var evaluation = FilterEvaluation(snapshot: self, table: table, bound: try counter(Layout.nextDocumentKey))
+        var evaluation = FilterEvaluation(snapshot: self, table: table, bound: try counter(Layout.nextDocumentKey), cacheable: cacheable)
         let matches = try evaluation.evaluate(filter)
         if cacheable { database.filterCache.store(matches, for: filter, snapshot: id) }
         return matches
@@ -196,11 +196,14 @@ private struct FilterEvaluation {
     private var universe: DocumentSet?
     /// Every document's parsed metadata, read once per evaluation by the first `path` condition.
     private var parsedMetadata: [(id: UInt64, metadata: JSONValue)]?
+    /// Whether this snapshot's parsed metadata may be kept for later evaluations (a committed, locked read).
+    let cacheable: Bool
 
-    init(snapshot: Snapshot, table: Database, bound: UInt64) {
+    init(snapshot: Snapshot, table: Database, bound: UInt64, cacheable: Bool) {
         self.snapshot = snapshot
         self.table = table
         self.bound = bound
+        self.cacheable = cacheable
     }
 
     mutating func evaluate(_ filter: MetadataFilter) throws -> DocumentSet {
@@ -230,6 +233,7 @@ private struct FilterEvaluation {
         case .not(let filter):
             return try allDocuments().subtracting(try evaluate(filter))
         case let .path(path, condition):
+            if let field = path.field, let answer = try indexed(field, condition) { return answer }
             var result = DocumentSet(bound: bound)
             for (id, metadata) in try allMetadata() where condition.holds(at: path, in: metadata) { result.insert(id) }
             return result
@@ -250,10 +254,47 @@ private struct FilterEvaluation {
         }
     }
 
+    /// A path condition on a top-level field that the posting lists answer exactly as reading the metadata would:
+    /// equality with one of some values (an array's elements are indexed each), and number ranges, walked once
+    /// with every bound tested on each value, so that two values of one array never satisfy a bound each. Nil for
+    /// the others (null, emptiness, exclusions and words need the values the table does not index).
+    private func indexed(_ field: String, _ condition: PathCondition) throws -> DocumentSet? {
+        guard !field.utf8.contains(0) else { return nil }
+        switch condition {
+        case .oneOf(let values):
+            var union = DocumentSet(bound: bound)
+            for value in values {
+                guard let (tag, bytes) = MetadataKeys.encode(value) else { return nil }
+                union = union.union(try postings(MetadataKeys.prefix(field: field, tag: tag) + bytes))
+            }
+            return union
+        case let .range(gt, gte, lt, lte):
+            let prefix = MetadataKeys.prefix(field: field, tag: .number)
+            let start = [gt, gte].compactMap { $0 }.max().map { prefix + MetadataKeys.orderedBytes($0) } ?? prefix
+            var result = DocumentSet(bound: bound)
+            try snapshot.txn.forEach(table, from: start) { key, _ in
+                guard key.starts(with: prefix) else { return false }
+                guard key.count == prefix.count + 16 else { return true }
+                let x = MetadataKeys.number(fromOrderedBytes: Array(key[prefix.count..<(prefix.count + 8)])[...])
+                if let lt, x >= lt { return false }
+                if let lte, x > lte { return false }
+                if gt.map({ x > $0 }) ?? true, gte.map({ x >= $0 }) ?? true { insert(key, into: &result) }
+                return true
+            }
+            return result
+        default:
+            return nil
+        }
+    }
+
     /// Each document's metadata (an empty object when it has none), parsed once for every `path` condition of
     /// the filter.
     private mutating func allMetadata() throws -> [(id: UInt64, metadata: JSONValue)] {
         if let parsedMetadata { return parsedMetadata }
+        if cacheable, let cached = snapshot.database.parsedMetadata.metadata(snapshot: snapshot.id) {
+            parsedMetadata = cached
+            return cached
+        }
         var all: [(id: UInt64, metadata: JSONValue)] = []
         try snapshot.txn.forEach(snapshot.tables.documents) { key, value in
             guard key.count == 8, let document = Document.decode(id: Layout.documentID(fromKey: key), value) else { return true }
@@ -261,6 +302,7 @@ private struct FilterEvaluation {
             return true
         }
         parsedMetadata = all
+        if cacheable { snapshot.database.parsedMetadata.store(all, snapshot: snapshot.id) }
         return all
     }
 

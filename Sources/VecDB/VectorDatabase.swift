@@ -19,6 +19,8 @@ public final class VectorDatabase: @unchecked Sendable {
     let catalogueCache = CatalogueCache()
     /// Filters evaluated in recent snapshots (`FilterCache`).
     let filterCache = FilterCache()
+    /// The documents' parsed metadata in a recent snapshot (`ParsedMetadataCache`).
+    let parsedMetadata = ParsedMetadataCache()
     /// Lexical collections' postings decoded in recent snapshots (`PostingsCache`).
     let postingsCache = PostingsCache()
     private let registry = DocumentIndexRegistry()

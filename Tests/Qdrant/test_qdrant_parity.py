@@ -637,6 +637,24 @@ def test_scroll_pagination(dataset, local, remote):
     assert norm_id(a[1]) == norm_id(b[1]) == 126
 
 
+def test_scroll_order_by(dataset, local, remote):
+    """scroll with order_by a payload key: floats (price), integers with ties and nulls (count), arrays (scores:
+    a point per distinct value), nested (meta.rank); ascending and descending, start_from, with a filter; the same
+    points, payloads and order values in the same order."""
+    name = dataset["names"]["cos"]
+    cases = [M.OrderBy(key="price"), M.OrderBy(key="price", direction=M.Direction.DESC, start_from=500.0),
+             M.OrderBy(key="count", start_from=40), M.OrderBy(key="count", direction=M.Direction.DESC),
+             M.OrderBy(key="scores"), M.OrderBy(key="meta.rank", direction=M.Direction.DESC, start_from=7)]
+    for order in cases:
+        for flt in (None, EDGE_FILTERS["should_two"]):
+            for limit in (1, 37, 400):
+                a, b = both(local, remote, lambda c: c.scroll(name, limit=limit, order_by=order, scroll_filter=flt))
+                where = f"order_by {order.key} {order.direction} from {order.start_from} limit {limit} filtered={flt is not None}"
+                assert_records_equal(a[0], b[0], where)
+                assert [p.order_value for p in a[0]] == [p.order_value for p in b[0]], where
+                assert a[1] is None and b[1] is None
+
+
 def test_retrieve(dataset, local, remote):
     """retrieve by ids, some missing: both return only the existing points (compared in id order)."""
     name = dataset["names"]["cos"]

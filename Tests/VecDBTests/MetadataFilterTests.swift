@@ -292,4 +292,33 @@ final class MetadataFilterTests: XCTestCase {
         let other = try MetadataFilter(json: #"{"lang": "de"}"#)
         XCTAssertEqual(try db.read { try $0.documents(matching: other).ids }, [1])
     }
+
+    /// Path conditions (nested keys, nulls, emptiness) read the parsed metadata of the snapshot, reused while no
+    /// commit intervenes and read again after one; top-level equality and ranges come from the posting lists, a
+    /// range over an array needing one value within every bound (Qdrant's semantics, checked against its
+    /// reference in Tests/Qdrant).
+    func testPathConditionsFollowCommits() throws {
+        let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
+        func put(_ id: String, _ json: String) throws {
+            try db.write { _ = try $0.putDocument(text: "", externalID: id, metadataJSON: json) }
+        }
+        try put("a", #"{"meta": {"group": "x"}, "n": [1, 10]}"#)
+        try put("b", #"{"meta": {"group": null}, "n": 4}"#)
+        try put("c", #"{"tags": []}"#)
+        let group = MetadataFilter.path(try MetadataPath("meta.group"), .oneOf([.string("x")]))
+        let null = MetadataFilter.path(try MetadataPath("meta.group"), .isNull)
+        let empty = MetadataFilter.path(try MetadataPath("tags"), .isEmpty)
+        let between = MetadataFilter.path(MetadataPath(field: "n"), .range(greaterThan: 2, atLeast: nil, lessThan: 5, atMost: nil))
+        XCTAssertEqual(try db.read { try $0.documents(matching: group).ids }, [0])
+        XCTAssertEqual(try db.read { try $0.documents(matching: null).ids }, [1])
+        XCTAssertEqual(try db.read { try $0.documents(matching: empty).ids }, [0, 1, 2], "missing, or []")
+        XCTAssertEqual(try db.read { try $0.documents(matching: between).ids }, [1], "[1, 10] has no value in (2, 5)")
+        XCTAssertEqual(try db.read { try $0.documents(matching: .and([])).ids }, [0, 1, 2])
+        XCTAssertEqual(try db.read { try $0.documents(matching: .atLeast(2, [group, between, empty])).ids }, [0, 1])
+        try put("b", #"{"meta": {"group": "x"}, "n": 4}"#)
+        XCTAssertEqual(try db.read { try $0.documents(matching: group).ids }, [0, 1], "the commit is seen")
+        XCTAssertEqual(try db.read { try $0.documents(matching: null).ids }, [])
+        XCTAssertThrowsError(try MetadataPath("meta.")) { XCTAssertTrue("\($0)".contains("character 6"), "\($0)") }
+        XCTAssertEqual(try MetadataPath("a[].\"b.c\"[2]").steps, [.key("a"), .everyElement, .key("b.c"), .element(2)])
+    }
 }

@@ -271,11 +271,30 @@ final class QdrantService: Sendable {
     }
 
     /// `POST /collections/{name}/points/scroll`: points in id order (integers, then UUIDs) from `offset` (an id,
-    /// inclusive), `limit` a page, with the id that starts the next page.
+    /// inclusive), `limit` a page, with the id that starts the next page; or, with `order_by`, in the order of a
+    /// payload key's numbers (`QdrantOrder`).
     func scroll(_ name: String, _ body: JSONFields) async throws -> Data {
         let collection = try collections.collection(name)
         try body.rejectUnknown(["offset", "limit", "filter", "with_payload", "with_vector", "order_by", "shard_key"])
-        try QdrantService.refuseUnsupported(body, ["order_by"])
+        if let order = try QdrantOrder(body.raw("order_by")) {
+            guard !body.has("offset") || body.raw("offset") == .null else {
+                throw APIError.badRequest("offset cannot be combined with order_by (use order_by.start_from)")
+            }
+            let limit = try body.int("limit", in: 1...100_000) ?? 10
+            let filter = try body.raw("filter").flatMap { $0 == .null ? nil : try QdrantFilter.translate($0, at: "filter") }
+            let payload = try QdrantPayload.Selector(body.raw("with_payload"), field: "with_payload", default: true)
+            let vectors = try QdrantVectorSelector(body.raw("with_vector"), field: "with_vector", default: false, config: collection.config)
+            return try await read(collection) { snapshot in
+                let page = try order.page(in: snapshot, matching: filter.map { try snapshot.documents(matching: $0) }, limit: limit)
+                let points = try page.map { entry -> [String: Any] in
+                    var record = try QdrantService.record(id: entry.id, document: entry.document, score: nil, in: snapshot,
+                                                          collection.config, payload, vectors)
+                    record["order_value"] = entry.value
+                    return record
+                }
+                return JSONText.data(["points": points, "next_page_offset": NSNull()] as [String: Any])
+            }
+        }
         let offset = try body.raw("offset").flatMap { $0 == .null ? nil : try QdrantPointID($0, field: "offset") }
         let limit = try body.int("limit", in: 1...100_000) ?? 10
         let filter = try body.raw("filter").flatMap { $0 == .null ? nil : try QdrantFilter.translate($0, at: "filter") }
