@@ -260,7 +260,7 @@ final class QdrantService: Sendable {
     /// `GET /collections/{name}/points/{id}`: one point with its payload and vectors, 404 when absent.
     func point(_ name: String, _ text: String) async throws -> Data {
         let collection = try collections.collection(name)
-        let id = try QdrantPointID(UInt64(text).map { .number(Double($0)) } ?? .string(text), field: "id")
+        let id = try UInt64(text).map { QdrantPointID.number($0) } ?? QdrantPointID(.string(text), field: "id")
         let vectors = try QdrantVectorSelector(.bool(true), field: "with_vector", default: true, config: collection.config)
         return try await read(collection) { snapshot in
             guard let document = try snapshot.documentID(externalID: id.externalID) else {
