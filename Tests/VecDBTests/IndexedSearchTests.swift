@@ -110,6 +110,36 @@ final class IndexedSearchTests: XCTestCase {
         }
     }
 
+    func testBatchOnThreadsAnswersAsOneQueryAtATime() throws {
+        let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
+        try db.createRawCollection(name: "raw", dimensions: 24)
+        var data = ClusteredData(seed: 11, clusters: 16, dimensions: 24)
+        _ = try db.addVectors(collection: "raw", (0..<3_000).map { (id: "v\($0)", text: "vector \($0)", vector: data.next()) })
+        // More queries than one chunk per thread, and a count no thread count divides.
+        let queries = (0..<1_001).map { _ -> [Float] in
+            let v = data.next()
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+        for mode in [SearchMode.exact, .index(ef: 40)] {
+            let single = try queries.map { try db.nearest(collection: "raw", query: $0, k: 10, mode: mode) }
+            for threads in [1, 2, 3] {
+                let batch = try db.nearest(collection: "raw", queries: queries, k: 10, mode: mode, threads: threads)
+                XCTAssertEqual(batch.count, queries.count)
+                XCTAssertEqual(batch.map { $0.map(\.id) }, single.map { $0.map(\.id) }, "\(mode.name), \(threads) threads")
+                XCTAssertEqual(batch.map { $0.map(\.score) }, single.map { $0.map(\.score) }, "\(mode.name), \(threads) threads")
+            }
+        }
+        XCTAssertEqual(try db.nearest(collection: "raw", queries: [], k: 10, threads: 2).count, 0)
+        // One bad query fails the whole batch, whichever thread meets it.
+        var broken = queries
+        broken[700] = [Float](repeating: 0.1, count: 23)
+        XCTAssertThrowsError(try db.nearest(collection: "raw", queries: broken, k: 10, mode: .index(ef: 40), threads: 2)) { error in
+            XCTAssertTrue("\(error)".contains("23 dimensions"), "\(error)")
+        }
+        XCTAssertThrowsError(try db.nearest(collection: "raw", queries: queries, k: 10, threads: 0))
+    }
+
     func testReplacedVectorIsReplacedInTheIndex() throws {
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
         try db.createRawCollection(name: "raw", dimensions: 8)

@@ -11,16 +11,19 @@ print(f"- data: {r['n']:,} × {r['dims']} {what}, {r['queries']:,} queries, M={r
 print(f"- machine: {r['machine']}, {r['cores']} cores (shared); load average before {r['load_before'][0]:.1f}, after {r['load_after'][0]:.1f}")
 print()
 rounds = len(o["sweep"][0]["runs_s"])
-print(f"| ef | recall@10 hnswlib | recall@10 vecdb | QPS hnswlib | QPS vecdb | ratio, median of {rounds} pairs (min–max) | ratio of medians | ratio of CPU-time medians |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+print(f"| ef | threads | recall@10 hnswlib | recall@10 vecdb | QPS hnswlib | QPS vecdb | ratio, median of {rounds} pairs (min–max) | ratio of medians | ratio of CPU-time medians | vecdb speedup over 1 thread |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for hs, os_ in zip(h["sweep"], o["sweep"]):
     low, high = hs["paired_ratio_min_max"]
-    print(f"| {hs['ef']} | {hs['recall_at_10']:.4f} | {os_['recall_at_10']:.4f} | {hs['qps']:,.0f} | {os_['qps']:,.0f} | "
-          f"**{hs['paired_ratio']:.2f}×** ({low:.2f}–{high:.2f}) | {os_['qps'] / hs['qps']:.2f}× | {os_['qps_cpu'] / hs['qps_cpu']:.2f}× |")
+    speedup = f"{os_['speedup_over_1_thread']:.2f}×" if "speedup_over_1_thread" in os_ else ""
+    print(f"| {hs['ef']} | {hs.get('threads', 1)} | {hs['recall_at_10']:.4f} | {os_['recall_at_10']:.4f} | {hs['qps']:,.0f} | {os_['qps']:,.0f} | "
+          f"**{hs['paired_ratio']:.2f}×** ({low:.2f}–{high:.2f}) | {os_['qps'] / hs['qps']:.2f}× | {os_['qps_cpu'] / hs['qps_cpu']:.2f}× | {speedup} |")
 print()
 print("| | hnswlib | vecdb | ratio |")
 print("|---|---:|---:|---:|")
 print(f"| build, wall (s) | {h['build_s']:.1f} | {o['build_s']:.1f} | {o['build_s'] / h['build_s']:.2f}× |")
+if "build_2_threads_s" in h:
+    print(f"| build on 2 threads, wall (s) | {h['build_2_threads_s']:.1f} | (vecdb builds on one) | {o['build_s'] / h['build_2_threads_s']:.2f}× |")
 print(f"| build, CPU (s) | {h['build_cpu_s']:.1f} | {o['build_cpu_s']:.1f} | {o['build_cpu_s'] / h['build_cpu_s']:.2f}× |")
 print(f"| bytes per vector on disk, the index | {h['bytes_per_vector']:.0f} | {o['index_bytes_per_vector']:.0f} (the `hnsw` table) | {o['index_bytes_per_vector'] / h['bytes_per_vector']:.2f}× |")
 print(f"| bytes per vector on disk, the whole database | | {o['bytes_per_vector']:.0f} (compacted copy; live file {o['bytes_per_vector_uncompacted']:.0f}) | {o['bytes_per_vector'] / h['bytes_per_vector']:.2f}× |")

@@ -8,8 +8,10 @@ Usage (from the repository root, after `swift build -c release --product ann-ben
 Data: synthetic clustered unit vectors (384-d, seeded), or with --scifact DIR real all-MiniLM-L6-v2 embeddings
 (sentence-transformers, from vecdb's installed model folder) of every sentence of the SciFact abstracts, the claims
 as queries; written to bench/out/ as raw float32, read by both peers; exact top-10 by inner product (numpy) is the
-ground truth. Both peers: M=16, efConstruction=200, one thread. vecdb's side (ann-bench) stores each vector as a
-document of a raw-vector collection and answers each query in its own read transaction, as an application would.
+ground truth. Both peers: M=16, efConstruction=200, built on one thread (hnswlib also on two, for reference). vecdb's
+side (ann-bench) stores each vector as a document of a raw-vector collection. Queries are answered by each peer's
+batch call, on 1 and on 2 threads (--threads): hnswlib's one `knn_query` over all queries with `num_threads=T`,
+vecdb's `nearest(collection:queries:…threads: T)` (T read transactions of one snapshot).
 Prints a JSON summary and writes bench/out/ann-<n>.json.
 """
 import argparse, json, os, platform, statistics, subprocess, sys, time
@@ -91,12 +93,14 @@ def main():
     ap.add_argument("--dims", type=int, default=384)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--threads", default="1,2", help="query threads of each sweep, comma-separated")
     ap.add_argument("--skip-hnswlib", action="store_true")
     ap.add_argument("--no-sweep", action="store_true", help="build, size, open time only (for 1M)")
     ap.add_argument("--scifact", metavar="DIR", help="real data: MiniLM embeddings of the SciFact abstracts' sentences")
     ap.add_argument("--model", default=os.path.expanduser("~/.cache/vecdb/models/minilm"),
                     help="all-MiniLM-L6-v2 folder for --scifact (default: vecdb's model cache)")
     a = ap.parse_args()
+    threads = [int(t) for t in a.threads.split(",")]
     os.makedirs(OUT, exist_ok=True)
     if a.scifact:
         base, queries = scifact_sentences(a.scifact, a.model)
@@ -129,6 +133,13 @@ def main():
         ipath = os.path.join(OUT, f"ann-{tag}.hnswlib")
         p.save_index(ipath)
         h = {"version": getattr(hnswlib, "__version__", "0.8.0"), "build_s": build, "build_cpu_s": build_cpu, "bytes_per_vector": os.path.getsize(ipath) / a.n, "sweep": []}
+        if 2 in threads:
+            p2 = hnswlib.Index(space="ip", dim=a.dims)
+            t0 = time.perf_counter()
+            p2.init_index(max_elements=a.n, M=16, ef_construction=200, random_seed=100)
+            p2.add_items(base, np.arange(a.n), num_threads=2)
+            h["build_2_threads_s"] = time.perf_counter() - t0
+            del p2
         res["hnswlib"] = h
         code = ("import hnswlib, numpy as np; p = hnswlib.Index(space='ip', dim=%d); p.load_index(%r); p.set_ef(40); "
                 "q = np.fromfile(%r, dtype=np.float32); l, d = p.knn_query(q, k=10); print(l[0][0], 1 - d[0][0])") % (a.dims, ipath, q1_path)
@@ -150,46 +161,50 @@ def main():
     # The load of this shared 2-core machine drifts by ±30 % within seconds, so the peers alternate at every ef of
     # every round (who goes first alternates too), and each ratio is the median of the per-pair ratios; each QPS is
     # the median over the rounds.
-    hruns = {ef: [] for ef in EFS}
-    hcpu = {ef: [] for ef in EFS}
+    cells = [(ef, t) for t in threads for ef in EFS]
+    hruns = {c: [] for c in cells}
+    hcpu = {c: [] for c in cells}
     hfound = {}
-    oruns = {ef: [] for ef in EFS}
-    ocpu = {ef: [] for ef in EFS}
+    oruns = {c: [] for c in cells}
+    ocpu = {c: [] for c in cells}
     orecall = {}
 
-    def hnswlib_at(ef):
+    def hnswlib_at(ef, t):
         p.set_ef(ef)
-        t0, c0 = time.perf_counter(), time.thread_time()
-        labels = [p.knn_query(q, k=10, num_threads=1)[0][0] for q in queries]
-        hruns[ef].append(time.perf_counter() - t0)
-        hcpu[ef].append(time.thread_time() - c0)
-        hfound.setdefault(ef, labels)
+        t0, c0 = time.perf_counter(), time.process_time()
+        labels, _ = p.knn_query(queries, k=10, num_threads=t)
+        hruns[ef, t].append(time.perf_counter() - t0)
+        hcpu[ef, t].append(time.process_time() - c0)
+        hfound.setdefault((ef, t), labels)
 
-    def vecdb_at(ef):
-        out = subprocess.run([BIN, "sweep", env, q_path, str(a.dims), t_path, "10", str(ef), "1"],
+    def vecdb_at(ef, t):
+        out = subprocess.run([BIN, "sweep", env, q_path, str(a.dims), t_path, "10", str(ef), "1", "--threads", str(t)],
                              check=True, capture_output=True, text=True).stdout
         j = json.loads(out.strip().splitlines()[-1])
-        oruns[ef].append(a.queries / j["qps"])
-        ocpu[ef].append(a.queries / j["qps_cpu"])
-        orecall[ef] = j["recall_at_10"]
+        oruns[ef, t].append(a.queries / j["qps"])
+        ocpu[ef, t].append(a.queries / j["qps_cpu"])
+        orecall[ef, t] = j["recall_at_10"]
 
     for rnd in range(0 if a.no_sweep else a.repeats):
-        for ef in EFS:
+        for ef, t in cells:
             peers = [vecdb_at] if a.skip_hnswlib else [hnswlib_at, vecdb_at]
             for run_peer in (peers if rnd % 2 == 0 else peers[::-1]):
-                run_peer(ef)
+                run_peer(ef, t)
     if not a.no_sweep:
-        for ef in EFS:
-            ours["sweep"].append({"ef": ef, "recall_at_10": orecall[ef], "qps": a.queries / statistics.median(oruns[ef]),
-                                  "qps_cpu": a.queries / statistics.median(ocpu[ef]), "runs_s": oruns[ef]})
+        for ef, t in cells:
+            ours["sweep"].append({"ef": ef, "threads": t, "recall_at_10": orecall[ef, t],
+                                  "qps": a.queries / statistics.median(oruns[ef, t]),
+                                  "qps_cpu": a.queries / statistics.median(ocpu[ef, t]), "runs_s": oruns[ef, t]})
+            if t > 1 and (ef, 1) in oruns:
+                ours["sweep"][-1]["speedup_over_1_thread"] = statistics.median(
+                    [o1 / ot for o1, ot in zip(oruns[ef, 1], oruns[ef, t])])
             if not a.skip_hnswlib:
-                res["hnswlib"]["sweep"].append({"ef": ef, "recall_at_10": recall(hfound[ef], truth),
-                                                "qps": a.queries / statistics.median(hruns[ef]),
-                                                "qps_cpu": a.queries / statistics.median(hcpu[ef]), "runs_s": hruns[ef],
-                                                "paired_ratio": statistics.median(
-                                                    [h / o for h, o in zip(hruns[ef], oruns[ef])]),
-                                                "paired_ratio_min_max": [min(h / o for h, o in zip(hruns[ef], oruns[ef])),
-                                                                         max(h / o for h, o in zip(hruns[ef], oruns[ef]))]})
+                pairs = [h / o for h, o in zip(hruns[ef, t], oruns[ef, t])]
+                res["hnswlib"]["sweep"].append({"ef": ef, "threads": t, "recall_at_10": recall(hfound[ef, t], truth),
+                                                "qps": a.queries / statistics.median(hruns[ef, t]),
+                                                "qps_cpu": a.queries / statistics.median(hcpu[ef, t]), "runs_s": hruns[ef, t],
+                                                "paired_ratio": statistics.median(pairs),
+                                                "paired_ratio_min_max": [min(pairs), max(pairs)]})
     med, times, out = timed_exec([BIN, "query", env, q1_path, str(a.dims)], 7)
     ours["open_first_query_ms"] = med * 1000
     ours["open_first_query_runs_ms"] = [t * 1000 for t in times]
@@ -205,9 +220,9 @@ def main():
             "bytes_per_vector": ours["bytes_per_vector"] / h["bytes_per_vector"],
             "index_bytes_per_vector": ours["index_bytes_per_vector"] / h["bytes_per_vector"],
             "build_cpu": ours["build_cpu_s"] / h["build_cpu_s"],
-            "qps_by_ef": {s["ef"]: s["qps"] / t["qps"] for s, t in zip(ours["sweep"], h["sweep"])},
-            "qps_paired_by_ef": {t["ef"]: t["paired_ratio"] for t in h["sweep"]},
-            "qps_cpu_by_ef": {s["ef"]: s["qps_cpu"] / t["qps_cpu"] for s, t in zip(ours["sweep"], h["sweep"])},
+            "qps_by_ef_threads": {f'{s["ef"]}/{s["threads"]}': s["qps"] / t["qps"] for s, t in zip(ours["sweep"], h["sweep"])},
+            "qps_paired_by_ef_threads": {f'{t["ef"]}/{t["threads"]}': t["paired_ratio"] for t in h["sweep"]},
+            "qps_cpu_by_ef_threads": {f'{s["ef"]}/{s["threads"]}': s["qps_cpu"] / t["qps_cpu"] for s, t in zip(ours["sweep"], h["sweep"])},
         }
     with open(os.path.join(OUT, f"ann-{tag}.json"), "w") as f:
         json.dump(res, f, indent=1)

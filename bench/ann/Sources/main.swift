@@ -8,12 +8,15 @@
 //       metadata {"bucket": N}: then the batches are written as an application with metadata would, through
 //       `db.write { batch in batch.putDocument(text:externalID:metadataJSON:); batch.putVector(_:collection:document:) }`.
 //   ann-bench sweep <db-folder> <queries.f32> <dims> <truth.i32> <k> <ef,ef,...> <repeats> [--where JSON]
-//                   [--mode index|auto|exact]
+//                   [--mode index|auto|exact] [--threads N]
 //       One JSON line per ef. `--mode index` (the default) searches `.index(ef:)`, `auto` `.automatic` (with a filter:
 //       the planner; ef is then vecdb's default, the ef list only names the lines), `exact` the scan. Each line says
 //       which path the search took ("mode", from `search`'s `SearchResults.mode`, which does not depend on the query)
 //       and, with a filter, how many documents it matches and what evaluating it costs alone ("filter_ms").
 //       A truth entry < 0 is padding (a filter matching fewer than k documents): recall counts the real ones.
+//       With `--threads N`, each pass is one call of the batch API `nearest(collection:queries:…threads: N)` (N read
+//       transactions of one snapshot, queries claimed in chunks), the counterpart of hnswlib's batched `knn_query`
+//       with `num_threads=N`; "qps_cpu" is then queries per CPU-second of the whole process.
 //   ann-bench query <db-folder> <query.f32> <dims>        (open + one search: the "first result" timing)
 //
 // Row i of the vectors file is the document with external id "i"; `build` checks that the dense ids vecdb gives them
@@ -37,6 +40,13 @@ func now() -> Double {
 func cpuNow() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// CPU time of the whole process (every thread), for the multi-threaded sweeps.
+func processCPUNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
@@ -123,11 +133,13 @@ case "sweep":
     var filter: MetadataFilter?
     var filterJSON = ""
     var modeName = "index"
+    var threads: Int?
     var a = 9
     while a + 1 < args.count {
         switch args[a] {
         case "--where": filterJSON = args[a + 1]; filter = try MetadataFilter(json: filterJSON)
         case "--mode": modeName = args[a + 1]
+        case "--threads": threads = Int(args[a + 1])!
         default: fatalError("unknown option \(args[a])")
         }
         a += 2
@@ -172,16 +184,24 @@ case "sweep":
         for r in 0..<repeats {
             var found = 0
             let t0 = now()
-            let c0 = cpuNow()
-            for (qi, q) in qs.enumerated() {
-                let res = try db.nearest(collection: collection, query: q, k: k, mode: mode(ef), filter: filter)
-                if r == 0 {
-                    let t = truth[qi * k..<(qi + 1) * k]
-                    for h in res where t.contains(Int32(h.id - row0)) { found += 1 }
-                }
+            let c0 = threads == nil ? cpuNow() : processCPUNow()
+            func score(_ qi: Int, _ res: [(id: UInt64, score: Float)]) {
+                guard r == 0 else { return }
+                let t = truth[qi * k..<(qi + 1) * k]
+                for h in res where t.contains(Int32(h.id - row0)) { found += 1 }
             }
-            times.append(now() - t0)
-            cpuTimes.append(cpuNow() - c0)
+            if let threads {
+                let all = try db.nearest(collection: collection, queries: qs, k: k, mode: mode(ef), filter: filter, threads: threads)
+                times.append(now() - t0)
+                cpuTimes.append(processCPUNow() - c0)
+                for (qi, res) in all.enumerated() { score(qi, res) }
+            } else {
+                for (qi, q) in qs.enumerated() {
+                    score(qi, try db.nearest(collection: collection, query: q, k: k, mode: mode(ef), filter: filter))
+                }
+                times.append(now() - t0)
+                cpuTimes.append(cpuNow() - c0)
+            }
             if r == 0 { hits = found }
         }
         expected = truth.prefix(nq * k).filter { $0 >= 0 }.count
@@ -193,6 +213,7 @@ case "sweep":
         if filter != nil || modeName != "index" {
             line += ", \"requested\": \"\(modeName)\", \"mode\": \"\(taken)\""
         }
+        if let threads { line += ", \"threads\": \(threads)" }
         if filter != nil { line += ", \"matches\": \(matches), \"filter_ms\": \(filterMs), \"filter_cpu_ms\": \(filterCpuMs)" }
         print(line + "}")
     }
