@@ -14,11 +14,6 @@ extension VectorDatabase {
                         filter: MetadataFilter? = nil, threads: Int) throws -> [[(id: UInt64, score: Float)]] {
         guard threads >= 1 else { throw VecDBError.invalidArgument("threads must be at least 1, not \(threads)") }
         let threads = min(threads, max(queries.count, 1))
-        if threads == 1 {
-            return try read { snapshot in
-                try queries.map { try snapshot.nearest(collection: name, query: $0, k: k, mode: mode, filter: filter) }
-            }
-        }
         return try withConsistentSnapshots(threads) { snapshots in
             let work = QueryQueue(count: queries.count)
             var answers = [[(id: UInt64, score: Float)]](repeating: [], count: queries.count)
