@@ -30,7 +30,10 @@ vecdb_cpu_features vecdb_cpu_detect(void) {
         f.avx512vl = f.avx512f && ((ebx >> 31) & 1u);
         f.avx512vnni = f.avx512f && ((ecx >> 11) & 1u);
         f.amx_tile = (edx >> 24) & 1u;
-        if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) f.avx512bf16 = f.avx512f && ((eax >> 5) & 1u);
+        if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) {
+            f.avx512bf16 = f.avx512f && ((eax >> 5) & 1u);
+            f.avxvnni = f.avx2 && ((eax >> 4) & 1u);
+        }
     }
     return f;
 }

@@ -66,8 +66,14 @@ public struct HNSWIndex: Sendable {
     func loadMeta(_ txn: Transaction) throws -> MetaRecord {
         let meta = try txn.withValue(table, key: HNSWLayout.metadataKey(collection)) { raw in raw.flatMap { MetaRecord($0) } }
         guard let meta else { throw HNSWError.missingIndex(collection: collection) }
-        guard meta.version == HNSWLayout.formatVersion else { throw HNSWError.corrupted("format version \(meta.version)") }
+        guard (HNSWLayout.baseFormatVersion...HNSWLayout.formatVersion).contains(meta.version) else {
+            throw HNSWError.corrupted("format version \(meta.version)")
+        }
         guard Metric(code: meta.metric) != nil else { throw HNSWError.corrupted("metric code \(meta.metric)") }
+        guard let quantization = Quantization(code: meta.quantization),
+              meta.version == HNSWLayout.formatVersion(for: quantization) else {
+            throw HNSWError.corrupted("quantization code \(meta.quantization) in a version \(meta.version) index")
+        }
         guard Int(meta.dimensions) == dimensions else {
             throw HNSWError.dimensionMismatch(expected: Int(meta.dimensions), got: dimensions)
         }
@@ -83,7 +89,8 @@ public struct HNSWIndex: Sendable {
         if let failure = graph.failure { throw failure }
         return HNSWMetadata(
             dimensions: Int(meta.dimensions),
-            parameters: HNSWParameters(M: Int(meta.M), efConstruction: Int(meta.efConstruction), seed: meta.seed),
+            parameters: HNSWParameters(M: Int(meta.M), efConstruction: Int(meta.efConstruction), seed: meta.seed,
+                                       quantization: graph.quantization),
             metric: Metric(code: meta.metric)!,
             entryPoint: entry, maxLevel: Int(meta.maxLevel), count: Int(meta.liveCount), deletedCount: Int(meta.deletedCount))
     }
@@ -194,6 +201,14 @@ public struct HNSWIndex: Sendable {
                     if !seen.insert(m).inserted { problem("node \(n) links twice to \(m) on layer \(l)") }
                 }
             }
+            if g.quantization == .int8 {
+                let expected = UnsafeMutableRawPointer.allocate(byteCount: g.quantizedStride, alignment: 64)
+                defer { expected.deallocate() }
+                ScalarQuantization.encode(g.vector(n), dimensions: g.dimensions, into: expected)
+                if memcmp(expected, g.quantizedRecord(n), g.quantizedStride) != 0 {
+                    problem("node \(n)'s int8 record does not encode its vector")
+                }
+            }
             let doc = g.document(n)
             let mapped = try txn.withValue(table, key: HNSWLayout.documentKey(collection, doc)) { raw in
                 raw.map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
@@ -302,8 +317,25 @@ public final class HNSWWriter {
         guard vector.count == g.dimensions else { throw HNSWError.dimensionMismatch(expected: g.dimensions, got: vector.count) }
         if try node(of: id) != nil { throw HNSWError.duplicate(id: id) }
         guard g.meta.nodeCount < HNSWLayout.noNode - 1 else { throw HNSWError.invalidParameters("index full") }
+        let (node, level) = allocate(id: id, vector: vector)
+        guard g.meta.entryPoint != HNSWLayout.noNode else {
+            g.meta.entryPoint = node
+            g.meta.maxLevel = UInt32(level)
+            return
+        }
+        let maxLevel = Int(g.meta.maxLevel)
+        link(node, level: level, entry: g.meta.entryPoint, maxLevel: maxLevel, scratch: scratch,
+             candidates: &candidates, selected: &selected)
+        if level > maxLevel {
+            g.meta.entryPoint = node
+            g.meta.maxLevel = UInt32(level)
+        }
+    }
 
-        // Allocate the slot, its upper records and write vector + header.
+    /// Takes the next slot for document `id`: draws its level, allocates its upper records, writes its vector (and
+    /// int8 record), header and empty lists. Links nothing yet.
+    func allocate(id: UInt64, vector: [Float]) -> (node: UInt32, level: Int) {
+        let g = graph
         let node = g.meta.nodeCount
         g.meta.nodeCount += 1
         let level = drawLevel()
@@ -312,43 +344,47 @@ public final class HNSWWriter {
         g.vectors.grow(to: Int(node >> UInt32(HNSWLayout.blockShift)) + 1)
         g.links.grow(to: Int(node >> UInt32(HNSWLayout.blockShift)) + 1)
         g.upper.grow(to: Int(g.meta.upperCount >> UInt32(HNSWLayout.blockShift)) + 1)
-        vector.withUnsafeBytes { g.mutableVector(node).copyMemory(from: $0.baseAddress!, byteCount: g.vectorBytes) }
+        vector.withUnsafeBytes { raw in
+            g.mutableVector(node).copyMemory(from: raw.baseAddress!, byteCount: g.vectorBytes)
+            if g.quantization == .int8 {
+                ScalarQuantization.encode(raw.baseAddress!, dimensions: g.dimensions, into: g.mutableQuantizedRecord(node))
+            }
+        }
         g.setHeader(node, level: level, flags: 0, upperStart: upperStart, document: id)
         for l in 0...level { g.setList(node, level: l, UnsafeBufferPointer(start: nil, count: 0)) }
         pendingDocuments[id] = node
         g.meta.liveCount += 1
+        return (node, level)
+    }
 
-        guard g.meta.entryPoint != HNSWLayout.noNode else {
-            g.meta.entryPoint = node
-            g.meta.maxLevel = UInt32(level)
-            return
+    /// INSERT's linking of an allocated `node` of `level` into the graph seen from `entry` at `maxLevel`: greedy
+    /// descent through the layers above `level`, then on each of its layers efConstruction candidates, M chosen by
+    /// the heuristic, links both ways. With `locks` (a parallel build) every list is read and written under its
+    /// lock, and the node's own lists are merged rather than set, since other nodes may already link from it.
+    func link(_ node: UInt32, level: Int, entry: UInt32, maxLevel: Int, scratch: SearchScratch,
+              candidates: inout [Neighbour], selected: inout [UInt32], locks: ListLocks? = nil) {
+        let g = graph
+        // The stored copy: the same floats as the caller's vector, at an address that stays put for the call.
+        let q = g.vector(node)
+        var ep = Neighbour(g.distance(q, g.vector(entry)), entry)
+        var l = maxLevel
+        while l > level {
+            ep = g.greedyClosest(q, from: ep, level: l, scratch: scratch, locks: locks)
+            l -= 1
         }
-        let maxLevel = Int(g.meta.maxLevel)
-        vector.withUnsafeBytes { raw in
-            let q = raw.baseAddress!
-            let entry = g.meta.entryPoint
-            var ep = Neighbour(g.distance(q, g.vector(entry)), entry)
-            // Greedy descent through the layers above the new node's level.
-            var l = maxLevel
-            while l > level {
-                ep = g.greedyClosest(q, from: ep, level: l, scratch: scratch)
-                l -= 1
-            }
-            // On each of its layers: efConstruction candidates, M chosen by the heuristic, links both ways.
-            l = min(level, maxLevel)
-            while l >= 0 {
-                g.searchLayer(q, entry: ep, ef: Int(g.meta.efConstruction), level: l, scratch: scratch)
-                scratch.results.drainSortedClosestFirst(into: &candidates)
-                ep = candidates[0]
-                selectNeighbours(base: q, candidates: candidates, keep: g.M, into: &selected)
+        l = min(level, maxLevel)
+        while l >= 0 {
+            g.searchLayer(q, entry: ep, ef: Int(g.meta.efConstruction), level: l, scratch: scratch, locks: locks)
+            scratch.results.drainSortedClosestFirst(into: &candidates)
+            ep = candidates[0]
+            selectNeighbours(base: q, candidates: candidates, keep: g.M, into: &selected)
+            if locks == nil {
                 selected.withUnsafeBufferPointer { g.setList(node, level: l, $0) }
-                for s in selected { addLink(from: s, to: node, level: l) }
-                l -= 1
+            } else {
+                for s in selected { addLink(from: node, to: s, level: l, locks: locks) }
             }
-        }
-        if level > maxLevel {
-            g.meta.entryPoint = node
-            g.meta.maxLevel = UInt32(level)
+            for s in selected { addLink(from: s, to: node, level: l, locks: locks) }
+            l -= 1
         }
     }
 
@@ -372,12 +408,17 @@ public final class HNSWWriter {
     }
 
     /// Adds `node` to the list of `s` on `level`; when the list is full, the heuristic chooses among the old
-    /// neighbours and `node`, seen from `s`.
-    func addLink(from s: UInt32, to node: UInt32, level: Int) {
+    /// neighbours and `node`, seen from `s`. With `locks` (a parallel build), under the lock of `s`, skipping a link
+    /// another thread made already, and without `keepReachable` (it reads other nodes' lists): the build's last,
+    /// serial step (`linkUnreachable`) does that job.
+    func addLink(from s: UInt32, to node: UInt32, level: Int, locks: ListLocks? = nil) {
         let g = graph
+        locks?.lock(s)
+        defer { locks?.unlock(s) }
         let cap = level == 0 ? g.M0 : g.M
         let list = g.list(s, level: level)
         let count = GraphAccess.count(list)
+        if locks != nil, (0..<count).contains(where: { GraphAccess.neighbour(list, $0) == node }) { return }
         if count < cap {
             let p = g.mutableList(s, level: level)
             p.storeBytes(of: node.littleEndian, toByteOffset: 4 + 4 * count, as: UInt32.self)
@@ -395,7 +436,7 @@ public final class HNSWWriter {
         pool.sort { $0.distance < $1.distance }
         var kept: [UInt32] = []
         selectNeighbours(base: base, candidates: pool, keep: cap, into: &kept)
-        if level == 0 { keepReachable(from: s, pool: pool, kept: &kept) }
+        if level == 0 && locks == nil { keepReachable(from: s, pool: pool, kept: &kept) }
         kept.withUnsafeBufferPointer { g.setList(s, level: level, $0) }
     }
 
@@ -520,13 +561,15 @@ public final class HNSWWriter {
 
 extension GraphAccess {
     /// Greedy search on an upper layer: move to the closest neighbour while one is closer (SEARCH-LAYER with ef = 1).
-    func greedyClosest(_ q: UnsafeRawPointer, from start: Neighbour, level: Int, scratch: SearchScratch) -> Neighbour {
+    func greedyClosest(_ q: UnsafeRawPointer, from start: Neighbour, level: Int, scratch: SearchScratch,
+                       locks: ListLocks? = nil) -> Neighbour {
         var current = start
         var changed = true
         while changed {
             changed = false
             let list = self.list(current.node, level: level)
             var count = 0
+            locks?.lock(current.node)
             for i in 0..<min(GraphAccess.count(list), HNSWLayout.maxListLength) {
                 let m = GraphAccess.neighbour(list, i)
                 guard m < meta.nodeCount else {
@@ -536,6 +579,7 @@ extension GraphAccess {
                 scratch.batchNodes[count] = m
                 count += 1
             }
+            locks?.unlock(current.node)
             distances(q, count: count, scratch: scratch)
             for j in 0..<count where scratch.batchDistances[j] < current.distance {
                 current = Neighbour(scratch.batchDistances[j], scratch.batchNodes[j])
@@ -554,37 +598,67 @@ extension GraphAccess {
     /// them.
     @inline(__always)
     func distances(_ q: UnsafeRawPointer, count: Int, scratch: SearchScratch) {
-        let nodes = scratch.batchNodes, vectors = scratch.batchVectors, out = scratch.batchDistances
-        var bases = self.vectors.bases, capacity = self.vectors.capacity
-        let shift = UInt32(HNSWLayout.blockShift), mask = HNSWLayout.slotMask, stride = vectorBytes
-        // Once per batch rather than per neighbour: the kernel table cannot change while the process runs.
-        let kernels = Kernels.active
+        let records = scratch.batchVectors, out = scratch.batchDistances
+        if scratch.walksQuantized {
+            // int8 records: a quarter of the bytes (7 cache lines instead of 24 at 384 dims), integer dot products.
+            let stride = locate(count: count, scratch: scratch, int8: true)
+            let query = scratch.encodedQuery!, metric = metric, kernel = Int8Kernel.active
+            for j in 0..<count {
+                prefetchRecord(after: j, count: count, stride: stride, records: records)
+                out[j] = query.distance(to: records[j], stride: stride, metric: metric, kernel: kernel)
+            }
+        } else {
+            let stride = locate(count: count, scratch: scratch, int8: false)
+            // Once per batch rather than per neighbour: the kernel table cannot change while the process runs.
+            let kernels = Kernels.active
+            for j in 0..<count {
+                prefetchRecord(after: j, count: count, stride: stride, records: records)
+                out[j] = -metric.similarity(q, records[j], count: dimensions, kernels: kernels)
+            }
+        }
+    }
+
+    /// The addresses of the vectors (or int8 records) of the nodes in `scratch.batchNodes`, into
+    /// `scratch.batchVectors`, with a prefetch of each one's first line; returns their stride.
+    @inline(__always)
+    private func locate(count: Int, scratch: SearchScratch, int8: Bool) -> Int {
+        let nodes = scratch.batchNodes, records = scratch.batchVectors
+        var table = int8 ? quantized : vectors
+        let shift = UInt32(HNSWLayout.blockShift), mask = HNSWLayout.slotMask, stride = int8 ? quantizedStride : vectorBytes
         for j in 0..<count {
             let m = nodes[j]
             let b = Int(m >> shift)
-            let v: UnsafeRawPointer
-            if b < capacity, let base = bases[b] {
-                v = UnsafeRawPointer(base) + HNSWLayout.vectorPad + Int(m & mask) * stride
+            let r: UnsafeRawPointer
+            if b < table.capacity, let base = table.bases[b] {
+                r = UnsafeRawPointer(base) + HNSWLayout.vectorPad + Int(m & mask) * stride
             } else {
-                v = vector(m)
+                r = int8 ? quantizedRecord(m) : vector(m)
                 // Resolving a block may have grown (reallocated) the table.
-                bases = self.vectors.bases
-                capacity = self.vectors.capacity
+                table = int8 ? quantized : vectors
             }
-            vectors[j] = v
-            vecdb_prefetch(v)
+            records[j] = r
+            vecdb_prefetch(r)
         }
-        for j in 0..<count {
-            if j + 1 < count {
-                let next = vectors[j + 1]
-                var offset = 64
-                while offset < stride {
-                    vecdb_prefetch(next + offset)
-                    offset += 64
-                }
-            }
-            out[j] = -metric.similarity(q, vectors[j], count: dimensions, kernels: kernels)
+        return stride
+    }
+
+    /// Prefetches the rest of record j + 1 while record j is computed on.
+    @inline(__always)
+    private func prefetchRecord(after j: Int, count: Int, stride: Int, records: UnsafeMutablePointer<UnsafeRawPointer>) {
+        guard j + 1 < count else { return }
+        let next = records[j + 1]
+        var offset = 64
+        while offset < stride {
+            vecdb_prefetch(next + offset)
+            offset += 64
         }
+    }
+
+    /// The walk's distance from the query to one node, int8 or float32 as `distances` would compute it.
+    func walkDistance(_ q: UnsafeRawPointer, to node: UInt32, scratch: SearchScratch) -> Float {
+        scratch.batchNodes[0] = node
+        distances(q, count: 1, scratch: scratch)
+        return scratch.batchDistances[0]
     }
 
     /// SEARCH-LAYER: best-first search on `level` from `entry`, keeping the `ef` closest nodes found in
@@ -593,8 +667,10 @@ extension GraphAccess {
     /// With `accept`, only accepted nodes are kept, but every node is expanded: the walk passes through nodes a
     /// filter rejects to reach the ones it keeps (filtered HNSW, as hnswlib and Qdrant do), so a filter that keeps
     /// few nodes costs a longer walk, never a wrong answer — the planner above sends such filters to an exact scan.
+    ///
+    /// With `locks` (a parallel build), each list is read under its lock: other threads are writing lists.
     func searchLayer(_ q: UnsafeRawPointer, entry: Neighbour, ef: Int, level: Int, scratch: SearchScratch,
-                     accept: ((UInt32) -> Bool)? = nil) {
+                     accept: ((UInt32) -> Bool)? = nil, locks: ListLocks? = nil) {
         scratch.beginTraversal(nodeCount: Int(meta.nodeCount))
         // Heaps and tables in locals: no class-property access (and exclusivity check) per step of the hot loop.
         var candidates = scratch.candidates
@@ -610,8 +686,9 @@ extension GraphAccess {
         // Block base tables in locals: no class-property access in the loop. Sized for every node first, so that
         // resolving a block on the slow path fills these same tables in place (no reallocation under our feet).
         let blocks = Int(meta.nodeCount >> UInt32(HNSWLayout.blockShift)) + 1
-        vectors.grow(to: blocks)
-        links.grow(to: blocks)
+        // Checked first: a parallel build's workers share these tables, grown before they start.
+        if vectors.capacity < blocks { vectors.grow(to: blocks) }
+        if links.capacity < blocks { links.grow(to: blocks) }
         let linkBases = links.bases, linkStride = linkRecordSize
         let shift = UInt32(HNSWLayout.blockShift), mask = HNSWLayout.slotMask
         let nodeCount = meta.nodeCount
@@ -627,6 +704,7 @@ extension GraphAccess {
             }
             // Three passes over the neighbour list instead of one: (1) drop visited ones, (2) all distances, with the
             // memory requests pipelined (see `distances`), (3) heap updates.
+            locks?.lock(c.node)
             let count = min(GraphAccess.count(list), HNSWLayout.maxListLength)
             var fresh = 0
             for i in 0..<count {
@@ -641,6 +719,7 @@ extension GraphAccess {
                 batchNodes[fresh] = m
                 fresh += 1
             }
+            locks?.unlock(c.node)
             distances(q, count: fresh, scratch: scratch)
             for j in 0..<fresh {
                 let d = batchDistances[j]
@@ -665,6 +744,22 @@ extension GraphAccess {
         }
     }
 
+    /// Replaces the int8 distances of the ef nodes an int8 walk kept by exact float32 ones and re-sorts them: results
+    /// carry exact scores, and a node the codes misplaced by a little within the ef finds its true rank. All ef are
+    /// rescored (ef ≥ k, typically 2–10 k: Qdrant's oversampling of k), through `distances`' prefetch pipeline.
+    func rescore(_ q: UnsafeRawPointer, _ found: inout [Neighbour], scratch: SearchScratch) {
+        scratch.walksQuantized = false
+        var start = 0
+        while start < found.count {
+            let end = min(start + HNSWLayout.maxListLength, found.count)
+            for i in start..<end { scratch.batchNodes[i - start] = found[i].node }
+            distances(q, count: end - start, scratch: scratch)
+            for i in start..<end { found[i].distance = scratch.batchDistances[i - start] }
+            start = end
+        }
+        found.sort { $0.distance < $1.distance }
+    }
+
     /// K-NN-SEARCH: greedy descent to layer 1, SEARCH-LAYER on layer 0 with `ef`, the `k` closest live nodes (of
     /// those whose document `accept` takes, when given).
     func searchKNN(_ q: UnsafeRawPointer, k: Int, ef: Int, scratch: SearchScratch,
@@ -674,7 +769,14 @@ extension GraphAccess {
             failure = HNSWError.entryPointOutOfRange(entry: entry, nodeCount: meta.nodeCount)
             return []
         }
-        var ep = Neighbour(distance(q, vector(entry)), entry)
+        // An int8 index walks on int8 records, then rescores what it found with the float32 vectors.
+        scratch.walksQuantized = quantization == .int8
+        defer { scratch.walksQuantized = false }
+        if scratch.walksQuantized {
+            if scratch.encodedQuery?.dimensions != dimensions { scratch.encodedQuery = EncodedQuery(dimensions: dimensions) }
+            scratch.encodedQuery!.encode(q)
+        }
+        var ep = Neighbour(walkDistance(q, to: entry, scratch: scratch), entry)
         var l = Int(meta.maxLevel)
         while l > 0 {
             ep = greedyClosest(q, from: ep, level: l, scratch: scratch)
@@ -687,6 +789,7 @@ extension GraphAccess {
             searchLayer(q, entry: ep, ef: ef, level: 0, scratch: scratch)
         }
         scratch.results.drainSortedClosestFirst(into: &scratch.sorted)
+        if scratch.walksQuantized { rescore(q, &scratch.sorted, scratch: scratch) }
         var out: [(id: UInt64, score: Float)] = []
         out.reserveCapacity(k)
         // Removed nodes are unreachable (nothing links to them), checked here only as a guard: k header reads.

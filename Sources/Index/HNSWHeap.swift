@@ -109,6 +109,10 @@ public final class SearchScratch {
     /// database's map alive, nor mistake a new environment at the same address for it.
     weak var graphEnvironment: Environment?
     var graphSnapshot = -1
+    /// The query as the int8 walk reads it, and whether the walk in progress reads int8 records (a search of an
+    /// int8 index) or float32 vectors (every insert's neighbour search, every float32 index).
+    var encodedQuery: EncodedQuery?
+    var walksQuantized = false
 
     public init() {
         visitedCapacity = 1024

@@ -8,11 +8,25 @@ public struct HNSWParameters: Codable, Sendable, Equatable {
     public var efConstruction: Int = 200
     /// Seed of the level draw, so that the same inserts in the same order build the same graph.
     public var seed: UInt64 = 0x5EED_1D5E
+    /// How the graph walk reads vectors: as stored (float32), or as int8 codes rescored exactly at the end.
+    public var quantization: Quantization = .none
 
-    public init(M: Int = 16, efConstruction: Int = 200, seed: UInt64 = 0x5EED_1D5E) {
+    public init(M: Int = 16, efConstruction: Int = 200, seed: UInt64 = 0x5EED_1D5E, quantization: Quantization = .none) {
         self.M = M
         self.efConstruction = efConstruction
         self.seed = seed
+        self.quantization = quantization
+    }
+
+    private enum CodingKeys: String, CodingKey { case M, efConstruction, seed, quantization }
+
+    /// Collections recorded before quantisation existed have no `quantization` key: they are `.none`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        M = try c.decode(Int.self, forKey: .M)
+        efConstruction = try c.decode(Int.self, forKey: .efConstruction)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        quantization = try c.decodeIfPresent(Quantization.self, forKey: .quantization) ?? .none
     }
 
     /// Most links per node on layer 0: M0 = 2·M, as the paper recommends.
@@ -34,6 +48,35 @@ public struct HNSWMetadata: Sendable, Equatable {
     public var count: Int
     /// Removed nodes whose slots stay allocated (slots are not reused; rebuild to compact).
     public var deletedCount: Int
+
+    /// Bytes of one vector as the graph walk reads it: its float32 components, or its int8 record.
+    public var traversalBytesPerVector: Int {
+        parameters.quantization == .int8 ? HNSWLayout.quantizedStride(dimensions: dimensions) : 4 * dimensions
+    }
+
+    /// Bytes the index stores per node slot: the float32 vector, the int8 record when quantised, the layer-0 link
+    /// record (upper layers, ~1/M of the nodes, left out).
+    public var storedBytesPerVector: Int {
+        4 * dimensions + (parameters.quantization == .int8 ? HNSWLayout.quantizedStride(dimensions: dimensions) : 0)
+            + HNSWLayout.linkRecordSize(M0: parameters.M0)
+    }
+}
+
+/// How an index's graph walk reads vectors.
+public enum Quantization: String, Codable, Sendable, CaseIterable {
+    /// The float32 vectors as stored.
+    case none
+    /// One signed byte per component with one scale per vector (scalar quantisation), compared by integer dot
+    /// products; the best candidates found are then rescored with the float32 vectors, so results carry exact scores.
+    case int8
+
+    /// Code in the index's metadata record (docs/INDEX.md); 0 is none, which is what older indexes hold.
+    var code: UInt32 { self == .none ? 0 : 1 }
+
+    init?(code: UInt32) {
+        guard let q = Quantization.allCases.first(where: { $0.code == code }) else { return nil }
+        self = q
+    }
 }
 
 /// Byte layout of an index in its LMDB database (docs/INDEX.md is the readable version of this).
@@ -41,7 +84,13 @@ public struct HNSWMetadata: Sendable, Equatable {
 /// Keys start with the collection id, big-endian, then one kind byte, so one collection's index is one key range
 /// and LMDB's byte order is numeric order. Values are little-endian.
 enum HNSWLayout {
-    static let formatVersion: UInt32 = 1
+    /// The newest index format: version 2 adds int8 records (kind 5) that version-1 readers would not update. An
+    /// index is stamped with the oldest version that describes it, so float32 indexes stay version 1.
+    static let formatVersion: UInt32 = 2
+    static let baseFormatVersion: UInt32 = 1
+    static func formatVersion(for quantization: Quantization) -> UInt32 {
+        quantization == .none ? baseFormatVersion : formatVersion
+    }
 
     /// Nodes per block (2^10): vectors and layer-0 link records are stored in fixed blocks of this many slots, each
     /// block one LMDB value (contiguous overflow pages), so a node is found by pointer arithmetic.
@@ -55,6 +104,7 @@ enum HNSWLayout {
         case links = 2
         case upper = 3
         case documents = 4
+        case quantized = 5
     }
 
     static func metadataKey(_ c: UInt32) -> [UInt8] { bigEndian(c) + [Kind.metadata.rawValue] }
@@ -92,6 +142,11 @@ enum HNSWLayout {
     /// (a multiple of 64 bytes long when dims is a multiple of 16) on a cache-line boundary, so no SIMD load of it
     /// straddles two lines.
     static let vectorPad = 48
+    /// Bytes of a node's int8 record in a `quantized` block: the codes, zero-padded, then a 16-byte trailer
+    ///   +0 f32 scale, +4 i32 sum of the codes, +8 f32 squared length of the float32 vector, +12 u32 zero
+    /// rounded up to whole cache lines, so that with `vectorPad` every record starts on one.
+    static func quantizedStride(dimensions: Int) -> Int { (dimensions + 16 + 63) / 64 * 64 }
+
     /// Longest neighbour list any index can have (M ≤ 255 → M0 ≤ 510): size of the search's per-list buffers.
     static let maxListLength = 512
 }
@@ -115,6 +170,8 @@ struct MetaRecord: Equatable {
     var upperCount: UInt32 = 0
     /// `Metric.code`: 0 (cosine) in every index made before the code existed, whose bytes here were zero.
     var metric: UInt32 = 0
+    /// `Quantization.code`: 0 (none) in every version-1 index.
+    var quantization: UInt32 = 0
 
     static let size = 64
 
@@ -128,7 +185,7 @@ struct MetaRecord: Equatable {
         u32(version); u32(dimensions); u32(M); u32(efConstruction)
         u64(seed); u64(rngState)
         u32(entryPoint); u32(maxLevel); u32(nodeCount); u32(liveCount); u32(deletedCount); u32(upperCount)
-        u32(metric)
+        u32(metric); u32(quantization)
         while out.count < Self.size { out.append(0) }
         return out
     }
@@ -136,6 +193,8 @@ struct MetaRecord: Equatable {
     init(dimensions: Int, parameters: HNSWParameters, metric: Metric) {
         self.dimensions = UInt32(dimensions)
         self.metric = metric.code
+        quantization = parameters.quantization.code
+        version = HNSWLayout.formatVersion(for: parameters.quantization)
         M = UInt32(parameters.M)
         efConstruction = UInt32(parameters.efConstruction)
         seed = parameters.seed
@@ -149,6 +208,6 @@ struct MetaRecord: Equatable {
         version = u32(0); dimensions = u32(4); M = u32(8); efConstruction = u32(12)
         seed = u64(16); rngState = u64(24)
         entryPoint = u32(32); maxLevel = u32(36); nodeCount = u32(40); liveCount = u32(44)
-        deletedCount = u32(48); upperCount = u32(52); metric = u32(56)
+        deletedCount = u32(48); upperCount = u32(52); metric = u32(56); quantization = u32(60)
     }
 }

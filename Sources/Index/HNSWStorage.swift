@@ -37,6 +37,13 @@ struct BlockTable {
         capacity = n
     }
 
+    /// Block `block` when this writer owns it: read without an exclusive access to the table, so that a parallel
+    /// build's threads can all take this path at once.
+    @inline(__always)
+    static func ownedBase(_ t: BlockTable, _ block: Int) -> UnsafeMutableRawPointer? {
+        block < t.capacity && t.owned[block] ? t.bases[block] : nil
+    }
+
     /// Forgets every map pointer (a put may have moved them); owned copies stay.
     func forgetMapped() {
         for i in 0..<capacity where !owned[i] { bases[i] = nil }
@@ -86,6 +93,10 @@ final class GraphAccess {
     var vectors: BlockTable
     var links: BlockTable
     var upper: BlockTable
+    /// int8 records (`HNSWLayout.quantizedStride` bytes per node), resolved only in an int8 index.
+    var quantized: BlockTable
+    let quantization: Quantization
+    let quantizedStride: Int
     var failure: Error?
     private var zeroBlock: UnsafeMutableRawPointer?
 
@@ -108,12 +119,17 @@ final class GraphAccess {
         links = BlockTable(kind: .links, blockBytes: linkRecordSize * HNSWLayout.nodesPerBlock, blocks: blocks)
         upper = BlockTable(kind: .upper, blockBytes: upperRecordSize * HNSWLayout.nodesPerBlock,
                            blocks: (Int(meta.upperCount) >> HNSWLayout.blockShift) + 1)
+        quantization = Quantization(code: meta.quantization) ?? .none
+        quantizedStride = HNSWLayout.quantizedStride(dimensions: dimensions)
+        quantized = BlockTable(kind: .quantized, blockBytes: HNSWLayout.vectorPad + quantizedStride * HNSWLayout.nodesPerBlock,
+                               blocks: quantization == .none ? 0 : blocks)
     }
 
     deinit {
         vectors.deallocate()
         links.deallocate()
         upper.deallocate()
+        quantized.deallocate()
         zeroBlock?.deallocate()
     }
 
@@ -122,6 +138,7 @@ final class GraphAccess {
         vectors.forgetMapped()
         links.forgetMapped()
         upper.forgetMapped()
+        quantized.forgetMapped()
     }
 
     // MARK: resolution (slow path, once per block per transaction or writer call)
@@ -157,7 +174,7 @@ final class GraphAccess {
 
     private func zeros(_ bytes: Int) -> UnsafeMutableRawPointer {
         if zeroBlock == nil {
-            let n = max(vectors.blockBytes, links.blockBytes, upper.blockBytes)
+            let n = max(vectors.blockBytes, links.blockBytes, upper.blockBytes, quantized.blockBytes)
             zeroBlock = .allocate(byteCount: n, alignment: 64)
             zeroBlock!.initializeMemory(as: UInt8.self, repeating: 0, count: n)
         }
@@ -188,6 +205,14 @@ final class GraphAccess {
         let b = Int(n >> UInt32(HNSWLayout.blockShift))
         let base = b < vectors.capacity ? vectors.bases[b] : nil
         return UnsafeRawPointer(base ?? resolve(&vectors, b)) + HNSWLayout.vectorPad + Int(n & HNSWLayout.slotMask) * vectorBytes
+    }
+
+    /// The int8 record of node `n` (an int8 index only).
+    @inline(__always)
+    func quantizedRecord(_ n: UInt32) -> UnsafeRawPointer {
+        let b = Int(n >> UInt32(HNSWLayout.blockShift))
+        let base = b < quantized.capacity ? quantized.bases[b] : nil
+        return UnsafeRawPointer(base ?? resolve(&quantized, b)) + HNSWLayout.vectorPad + Int(n & HNSWLayout.slotMask) * quantizedStride
     }
 
     /// The layer-0 link record of node `n`: u32 count, M0 neighbours, then the node header.
@@ -239,13 +264,35 @@ final class GraphAccess {
     func mutableVector(_ n: UInt32) -> UnsafeMutableRawPointer {
         own(&vectors, Int(n >> UInt32(HNSWLayout.blockShift))) + HNSWLayout.vectorPad + Int(n & HNSWLayout.slotMask) * vectorBytes
     }
+    func mutableQuantizedRecord(_ n: UInt32) -> UnsafeMutableRawPointer {
+        own(&quantized, Int(n >> UInt32(HNSWLayout.blockShift))) + HNSWLayout.vectorPad + Int(n & HNSWLayout.slotMask) * quantizedStride
+    }
     func mutableRecord(_ n: UInt32) -> UnsafeMutableRawPointer {
-        own(&links, Int(n >> UInt32(HNSWLayout.blockShift))) + Int(n & HNSWLayout.slotMask) * linkRecordSize
+        let b = Int(n >> UInt32(HNSWLayout.blockShift))
+        return (BlockTable.ownedBase(links, b) ?? own(&links, b)) + Int(n & HNSWLayout.slotMask) * linkRecordSize
     }
     func mutableList(_ n: UInt32, level: Int) -> UnsafeMutableRawPointer {
         if level == 0 { return mutableRecord(n) }
         let r = upperStart(n) + UInt32(level - 1)
-        return own(&upper, Int(r >> UInt32(HNSWLayout.blockShift))) + Int(r & HNSWLayout.slotMask) * upperRecordSize
+        let b = Int(r >> UInt32(HNSWLayout.blockShift))
+        return (BlockTable.ownedBase(upper, b) ?? own(&upper, b)) + Int(r & HNSWLayout.slotMask) * upperRecordSize
+    }
+
+    /// Owns every link and upper block and resolves every vector block of the allocated nodes, so that the workers
+    /// of a parallel build never resolve or copy a block: `mutableList` then only reads the tables (`ownedBase`),
+    /// and threads that write different lists share them safely.
+    func prepareForParallelWrites() {
+        let shift = HNSWLayout.blockShift
+        let blocks = (Int(meta.nodeCount) + HNSWLayout.nodesPerBlock - 1) >> shift
+        let upperBlocks = (Int(meta.upperCount) + HNSWLayout.nodesPerBlock - 1) >> shift
+        vectors.grow(to: blocks + 1)
+        links.grow(to: blocks + 1)
+        upper.grow(to: upperBlocks + 1)
+        for b in 0..<blocks {
+            _ = own(&links, b)
+            _ = vector(UInt32(b << shift))
+        }
+        for b in 0..<upperBlocks { _ = own(&upper, b) }
     }
 
     /// Replaces the list of `n` on `level` with `nodes`.
@@ -270,7 +317,7 @@ final class GraphAccess {
 
     /// Puts every block this writer modified, once, then the metadata. Map pointers die here, so all are forgotten.
     func flush() throws {
-        for t in [vectors, links, upper] {
+        for t in [vectors, links, upper, quantized] {
             for b in 0..<t.capacity where t.owned[b] {
                 try txn.put(table, key: HNSWLayout.blockKey(collection, t.kind, b),
                             bytes: UnsafeRawBufferPointer(start: t.bases[b], count: t.blockBytes))

@@ -33,6 +33,10 @@ extension Snapshot {
                   catalogue.all.contains(where: { !$0.isLexical && $0.vectorMetric != .cosine }) {
             report("meta: format version \(version) with dot or euclid collections, which need \(Layout.metricFormatVersion)",
                    .setFormatVersion(Layout.metricFormatVersion))
+        } else if let version, version < Layout.quantizedFormatVersion,
+                  catalogue.all.contains(where: { $0.index?.quantization == .int8 }) {
+            report("meta: format version \(version) with int8 indexes, which need \(Layout.quantizedFormatVersion)",
+                   .setFormatVersion(Layout.quantizedFormatVersion))
         }
         let nextDocument = try counter(Layout.nextDocumentKey)
 
@@ -172,6 +176,9 @@ extension Snapshot {
             var messages: [String] = []
             if metadata.metric != collection.vectorMetric {
                 messages.append("hnsw: '\(name)' index compares by \(metadata.metric.rawValue), the collection by \(collection.vectorMetric.rawValue)")
+            }
+            if let declared = collection.index?.quantization, metadata.parameters.quantization != declared {
+                messages.append("hnsw: '\(name)' index is quantised \(metadata.parameters.quantization.rawValue), the collection declares \(declared.rawValue)")
             }
             if metadata.count != vectors {
                 messages.append("hnsw: '\(name)' index holds \(metadata.count) vectors, the collection \(vectors)")

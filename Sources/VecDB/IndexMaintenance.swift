@@ -15,9 +15,9 @@ extension VectorDatabase {
         try read { try $0.indexMetadata(collection: name) }
     }
 
-    /// Rebuilds collection `name`'s HNSW index from its stored vectors with `parameters`, in one batch: readers
-    /// keep the old index until it commits.
-    public func rebuildIndex(collection name: String, parameters: HNSWParameters) throws -> HNSWMetadata {
-        try write { try $0.rebuildIndex(collection: name, parameters: parameters) }
+    /// Rebuilds collection `name`'s HNSW index from its stored vectors with `parameters`, in one batch on
+    /// `threads` threads (`WriteBatch.rebuildIndex`): readers keep the old index until it commits.
+    public func rebuildIndex(collection name: String, parameters: HNSWParameters, threads: Int = 1) throws -> HNSWMetadata {
+        try write { try $0.rebuildIndex(collection: name, parameters: parameters, threads: threads) }
     }
 }

@@ -102,12 +102,38 @@ public final class InputReader {
     public private(set) var totalLines: Int?
 
     /// Reads and checks the whole input now, so that a bad line fails the ingest before anything is written;
-    /// `next` then serves the checked records.
+    /// `next` then serves the checked records from the first line again.
+    ///
+    /// A regular file is read twice, keeping nothing from the first pass but its line count, so memory stays flat
+    /// whatever the file's size; a file that changes between the passes can still fail in the second, after
+    /// commits, and says so. Anything else (a named pipe, a device) cannot be read twice and is kept in memory.
     public func validateAll() throws {
-        var records: [IngestRecord] = []
-        while let record = try readRecord() { records.append(record) }
-        preloaded = records
-        totalLines = lineNumber
+        guard preloaded == nil, let handle else { return }
+        if isRegularFile {
+            while try readRecord() != nil {}
+            totalLines = lineNumber
+            do {
+                try handle.seek(toOffset: 0)
+            } catch {
+                throw VecDBError.invalidInput(InputLocation(sourceName), "cannot be read again: \(error.localizedDescription)")
+            }
+            buffer = []
+            bufferStart = 0
+            scanFrom = 0
+            atEnd = false
+            lineNumber = 0
+            blankLines = 0
+        } else {
+            var records: [IngestRecord] = []
+            while let record = try readRecord() { records.append(record) }
+            preloaded = records
+            totalLines = lineNumber
+        }
+    }
+
+    private var isRegularFile: Bool {
+        guard closeWhenDone, let attributes = try? FileManager.default.attributesOfItem(atPath: sourceName) else { return false }
+        return attributes[.type] as? FileAttributeType == .typeRegular
     }
 
     private var lookahead: IngestRecord?

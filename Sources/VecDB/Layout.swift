@@ -7,7 +7,7 @@ import LMDB
 enum Layout {
     /// The newest layout version this build reads and writes, stored under `meta/format`. A reader refuses a larger
     /// version it does not know; a change that old readers would misread increments it.
-    static let formatVersion: UInt32 = metricFormatVersion
+    static let formatVersion: UInt32 = quantizedFormatVersion
     /// What a new database is stamped: the oldest version that describes it, so that older builds keep reading a
     /// database that uses nothing newer.
     static let baseFormatVersion: UInt32 = 1
@@ -17,6 +17,9 @@ enum Layout {
     /// Version 3 adds vector collections compared by dot product or Euclidean distance, which a version-2 reader
     /// would search as cosine: the first such collection stamps it.
     static let metricFormatVersion: UInt32 = 3
+    /// Version 4 adds int8-quantised indexes (index format 2, docs/INDEX.md), whose records a version-3 writer would
+    /// leave stale: the first such index stamps it.
+    static let quantizedFormatVersion: UInt32 = 4
     static let knownFormatVersions: ClosedRange<UInt32> = baseFormatVersion...formatVersion
 
     static let metaName = "meta"

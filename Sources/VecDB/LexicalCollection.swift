@@ -33,9 +33,7 @@ extension WriteBatch {
         _ = try postingsTable()
         let id = try takeNext(Layout.nextCollectionKey)
         guard id < UInt64(UInt32.max) else { throw VecDBError.invalidArgument("too many collections") }
-        if try formatVersion().map({ $0 < Layout.lexicalFormatVersion }) ?? true {
-            try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.lexicalFormatVersion))
-        }
+        try stampFormatVersion(Layout.lexicalFormatVersion)
         var collection = VectorCollection(
             id: UInt32(id), name: name, model: LexicalSpace.modelName, weightsSHA256: "", dimensions: 0, pooling: "bm25",
             prompt: "raw", maxTokens: 0, metric: "bm25", count: 0, index: nil)

@@ -129,14 +129,21 @@ public final class WriteBatch: Snapshot {
             try HNSWIndex.create(table: tables.hnsw, collection: UInt32(id), dimensions: dimensions, parameters: parameters,
                                  metric: metric, in: txn)
         }
-        if metric != .cosine, try formatVersion().map({ $0 < Layout.metricFormatVersion }) ?? true {
-            try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(Layout.metricFormatVersion))
-        }
+        if metric != .cosine { try stampFormatVersion(Layout.metricFormatVersion) }
+        if parameters?.quantization == .int8 { try stampFormatVersion(Layout.quantizedFormatVersion) }
         let collection = VectorCollection(
             id: UInt32(id), name: name, model: model, weightsSHA256: weightsSHA256, dimensions: dimensions,
             pooling: pooling, prompt: prompt, maxTokens: maxTokens, metric: metric.rawValue, count: 0, index: parameters)
         catalogue.insert(collection)
         return collection
+    }
+
+    /// Raises the database's format version to `version` when it is lower: the first use of a feature older builds
+    /// would misread stamps the version that introduced it.
+    func stampFormatVersion(_ version: UInt32) throws {
+        if try formatVersion().map({ $0 < version }) ?? true {
+            try txn.put(tables.meta, key: Layout.formatKey, value: Layout.littleEndian(version))
+        }
     }
 
     /// Removes collection `name` with its vectors and index.
@@ -152,9 +159,12 @@ public final class WriteBatch: Snapshot {
     }
 
     /// Rebuilds collection `name`'s HNSW index from its stored vectors with `parameters` (recorded in the collection);
-    /// compacts away the tombstones deletes leave. Readers keep the old index until the batch commits.
+    /// compacts away the tombstones deletes leave. Readers keep the old index until the batch commits. With
+    /// `threads` > 1 the inserts' neighbour searches and links run on that many threads (`HNSWWriter.insert(_:threads:)`):
+    /// faster, and the graph then depends on the threads' timing; with 1 the same vectors always give the same graph.
     @discardableResult
-    public func rebuildIndex(collection name: String, parameters: HNSWParameters) throws -> HNSWMetadata {
+    public func rebuildIndex(collection name: String, parameters: HNSWParameters, threads: Int = 1) throws -> HNSWMetadata {
+        guard threads >= 1 else { throw VecDBError.invalidArgument("threads must be at least 1, not \(threads)") }
         let collection = try catalogue.require(name)
         guard !collection.isLexical else { throw Snapshot.lexicalHasNoVectors(collection) }
         guard collection.dimensions <= WriteBatch.largestIndexedDimensions else {
@@ -166,13 +176,14 @@ public final class WriteBatch: Snapshot {
         try HNSWIndex.drop(table: tables.hnsw, collection: collection.id, in: txn)
         try HNSWIndex.create(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions,
                              parameters: parameters, metric: collection.vectorMetric, in: txn)
+        if parameters.quantization == .int8 { try stampFormatVersion(Layout.quantizedFormatVersion) }
         var vectors: [(id: UInt64, vector: [Float])] = []
         var ids: [UInt64] = []
         try forEachVectorID(of: collection) { ids.append($0); return true }
         for id in ids { vectors.append((id, try vector(collection: collection, document: id)!)) }
         let index = HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
         let writer = try index.writer(in: txn)
-        try writer.insert(vectors)
+        try writer.insert(vectors, threads: threads)
         try writer.flush()
         catalogue.update(name) { $0.index = parameters }
         return try index.metadata(in: txn)!

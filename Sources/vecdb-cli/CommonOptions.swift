@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Index
 import Lexical
 import Models
 import Reports
@@ -132,6 +133,7 @@ struct LexicalOptions: ParsableArguments {
 }
 
 extension Stemmer: ExpressibleByArgument {}
+extension Quantization: ExpressibleByArgument {}
 extension StopwordList: ExpressibleByArgument {}
 
 /// Writes one JSON value as a line on stdout and flushes, so a reader sees it at once.

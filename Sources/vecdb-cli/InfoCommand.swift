@@ -55,7 +55,8 @@ struct InfoCommand: ParsableCommand {
                 + "(weights sha256 \(c.weightsSHA256.prefix(12))…), pooling \(c.pooling), prompt \(c.prompt), "
                 + "max \(c.maxTokens) tokens, \(c.metric)")
             if let index = c.index, let meta = indexes[c.name] ?? nil {
-                print("           index HNSW M \(index.M), efConstruction \(index.efConstruction): \(meta.count) nodes, "
+                print("           index HNSW M \(index.M), efConstruction \(index.efConstruction), quantization \(index.quantization.rawValue) "
+                    + "(\(meta.traversalBytesPerVector) bytes per vector walked, \(meta.storedBytesPerVector) stored): \(meta.count) nodes, "
                     + "\(meta.deletedCount) deleted, \(meta.maxLevel + 1) layers; queries use it from \(Snapshot.indexThreshold) vectors")
             } else {
                 print("           no index: searched exactly")

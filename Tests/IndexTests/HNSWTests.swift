@@ -71,14 +71,19 @@ final class HNSWTests: XCTestCase {
 
     /// Random inserts, removes, re-inserts and updates over many small transactions, with small M so that lists
     /// overflow and get pruned often; the invariants hold after each transaction and search returns only live ids.
-    func testInvariantsUnderRandomInsertsAndRemoves() throws {
+    func testInvariantsUnderRandomInsertsAndRemoves() throws { try randomInsertsAndRemoves(quantization: .none) }
+
+    /// The same sequence on an int8 index: every record encodes its vector (`checkInvariants`), scores stay exact.
+    func testInt8InvariantsUnderRandomInsertsAndRemoves() throws { try randomInsertsAndRemoves(quantization: .int8) }
+
+    private func randomInsertsAndRemoves(quantization: Quantization) throws {
         let dims = 24
         var data = ClusteredData(dimensions: dims, clusters: 6, seed: 3)
         var rng = SplitMix64(seed: 11)
         let index = HNSWIndex(table: temp.table, collection: 5, dimensions: dims)
         try temp.env.write { txn in
             try HNSWIndex.create(table: temp.table, collection: 5, dimensions: dims,
-                                 parameters: HNSWParameters(M: 4, efConstruction: 32, seed: 1), in: txn)
+                                 parameters: HNSWParameters(M: 4, efConstruction: 32, seed: 1, quantization: quantization), in: txn)
         }
         var live: [UInt64: [Float]] = [:]
         var nextID: UInt64 = 0

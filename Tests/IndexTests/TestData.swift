@@ -2,6 +2,7 @@ import Foundation
 import Index
 import LMDB
 import TestSupport
+import XCTest
 
 /// Clustered unit vectors with low intrinsic dimension, like sentence embeddings: each cluster is a random centre
 /// plus a random `latent`-dimensional subspace, plus a little isotropic noise.
@@ -93,6 +94,23 @@ func buildIndex(_ t: TempEnvironment, collection: UInt32 = 1, vectors: [[Float]]
         start = end
     }
     return index
+}
+
+/// Recall@10 of `candidate` against exact search at each ef, asserted no more than `tolerance` below `reference`'s
+/// (the same vectors indexed another way) and at least 0.95 at ef 64; prints both under `label`.
+func assertRecall(of candidate: HNSWIndex, within tolerance: Double, of reference: HNSWIndex, _ t: TempEnvironment,
+                  queries: [[Float]], vectors: [[Float]], efs: [Int], label: String,
+                  file: StaticString = #filePath, line: UInt = #line) throws {
+    let ids = Array(0..<vectors.count)
+    var report = ""
+    for ef in efs {
+        let expected = try recall(reference, t, queries: queries, vectors: vectors, ids: ids, k: 10, ef: ef)
+        let got = try recall(candidate, t, queries: queries, vectors: vectors, ids: ids, k: 10, ef: ef)
+        report += String(format: " ef=%d %.4f/%.4f", ef, expected, got)
+        XCTAssertGreaterThanOrEqual(got, expected - tolerance, "ef \(ef)", file: file, line: line)
+        if ef == 64 { XCTAssertGreaterThanOrEqual(got, 0.95, file: file, line: line) }
+    }
+    print("\(label):\(report)")
 }
 
 /// Mean recall@k of the index against exact search over the live `ids`.

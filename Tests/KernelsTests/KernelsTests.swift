@@ -169,6 +169,40 @@ final class KernelsTests: XCTestCase {
         }
     }
 
+    /// Every int8 variant this CPU runs returns the exact integer sum, at every length (VNNI's 64- and 128-byte
+    /// steps, AVX-512's masked tail, the others' scalar tails) and at odd addresses, extremes included.
+    func testInt8DotIsExactForEveryVariantLengthAndAlignment() {
+        XCTAssertEqual(Int8Kernel.supported.last?.name, "portable")
+        XCTAssertTrue(Int8Kernel.supported.contains(.active))
+        var state: UInt64 = 8
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 24
+        }
+        for count in Array(0...130) + [191, 255, 256, 257, 384, 1000, 4096] {
+            let a = (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
+            let b = (0..<count).map { _ in Int8(truncatingIfNeeded: next()) }
+            let expected = zip(a, b).reduce(Int64(0)) { $0 + Int64($1.0) * Int64($1.1) }
+            // The largest magnitude per pair: 255 · −128.
+            let extremeA = [UInt8](repeating: 255, count: count), extremeB = [Int8](repeating: -128, count: count)
+            for variant in Int8Kernel.supported {
+                for offset in [0, 1, 3] {
+                    let raw = UnsafeMutableRawPointer.allocate(byteCount: 2 * count + 8, alignment: 64)
+                    defer { raw.deallocate() }
+                    func run(_ x: [UInt8], _ y: [Int8]) -> Int32 {
+                        for i in 0..<count {
+                            raw.storeBytes(of: x[i], toByteOffset: offset + i, as: UInt8.self)
+                            raw.storeBytes(of: y[i], toByteOffset: offset + count + 1 + i, as: Int8.self)
+                        }
+                        return variant.dot(raw + offset, raw + offset + count + 1, count: count)
+                    }
+                    XCTAssertEqual(Int64(run(a, b)), expected, "\(variant) count \(count) offset \(offset)")
+                    XCTAssertEqual(Int64(run(extremeA, extremeB)), -32_640 * Int64(count), "\(variant) extremes, count \(count)")
+                }
+            }
+        }
+    }
+
     func testL2SquaredMatchesScalarForEveryLengthAndAlignment() {
         for set in sets {
             for count in [0] + sizes {

@@ -80,6 +80,44 @@ final class IndexedSearchTests: XCTestCase {
         XCTAssertEqual(try db.check(), [])
     }
 
+    /// An int8 collection through the database: created int8, kept in step by adds and deletes (every record encodes
+    /// its vector, which `check` verifies), exact scores, and `rebuildIndex` switching modes both ways.
+    func testInt8IndexThroughTheDatabase() throws {
+        let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
+        try db.createRawCollection(name: "raw", dimensions: 48, index: HNSWParameters(quantization: .int8))
+        var data = ClusteredData(seed: 9, clusters: 64, dimensions: 48)
+        var ids: [UInt64] = []
+        for batch in 0..<6 {
+            ids += try db.addVectors(collection: "raw", (0..<2_000).map { i in
+                (id: "v\(batch * 2_000 + i)", text: "", vector: data.next())
+            })
+        }
+        let queries = (0..<100).map { _ in data.next() }
+        XCTAssertEqual(try db.indexMetadata(collection: "raw")?.parameters.quantization, .int8)
+        XCTAssertGreaterThanOrEqual(try recallAt10(db, queries: queries, mode: .automatic), 0.95)
+        for query in queries.prefix(10) {
+            let exact = try db.search(collection: "raw", query: query, k: 10, mode: .exact).hits
+            let index = try db.search(collection: "raw", query: query, k: 10, mode: .index(ef: 64)).hits
+            for hit in index {
+                if let same = exact.first(where: { $0.document.id == hit.document.id }) { XCTAssertEqual(hit.score, same.score, accuracy: 1e-6) }
+            }
+        }
+        XCTAssertEqual(try db.delete(ids: Array(ids.prefix(3_000))).count, 3_000)
+        XCTAssertEqual(try db.check(), [])
+        XCTAssertGreaterThanOrEqual(try recallAt10(db, queries: queries, mode: .index(ef: 64)), 0.95)
+
+        let float32 = try db.rebuildIndex(collection: "raw", parameters: HNSWParameters())
+        XCTAssertEqual(float32.parameters.quantization, .none)
+        XCTAssertEqual(float32.traversalBytesPerVector, 48 * 4)
+        XCTAssertEqual(try db.collection(named: "raw")?.index?.quantization, Quantization.none)
+        XCTAssertEqual(try db.check(), [])
+        let int8 = try db.rebuildIndex(collection: "raw", parameters: HNSWParameters(quantization: .int8))
+        XCTAssertEqual(int8.traversalBytesPerVector, 64)
+        XCTAssertEqual(int8.count, 9_000)
+        XCTAssertEqual(try db.check(), [])
+        XCTAssertGreaterThanOrEqual(try recallAt10(db, queries: queries, mode: .index(ef: 64)), 0.95)
+    }
+
     /// `nearest` ranks exactly as `search` does without reading documents, and sees each new commit (the search
     /// state it keeps between calls belongs to one snapshot).
     func testNearestMatchesSearchAndSeesNewCommits() throws {

@@ -29,6 +29,41 @@ final class InputReaderTests: XCTestCase {
         XCTAssertEqual(input.lineNumber, 5)
     }
 
+    /// Validation reads a file through once, keeping none of it, then serves it again from the first line: the
+    /// same records, line numbers and blank count as a reader that never validated, and the line count known.
+    func testValidatedFileIsServedAgainFromItsFirstLine() throws {
+        let bytes = Array("{\"id\": 1, \"text\": \"first\"}\n\n{\"text\": \"second\", \"tag\": \"x\"}\r\n   \n{\"text\": \"third\"}".utf8)
+        let plain = try all(try reader(bytes, name: "a.jsonl"))
+        let validated = try reader(bytes, name: "a.jsonl")
+        try validated.validateAll()
+        XCTAssertEqual(validated.totalLines, 5)
+        XCTAssertFalse(try validated.hasNoRecords())
+        let served = try all(validated)
+        XCTAssertEqual(served.map(\.text), plain.map(\.text))
+        XCTAssertEqual(served.map(\.line), [1, 3, 5])
+        XCTAssertEqual(served.map(\.externalID), ["1", nil, nil])
+        XCTAssertEqual(served.map(\.metadataJSON), plain.map(\.metadataJSON))
+        XCTAssertEqual(validated.blankLines, 2)
+        XCTAssertEqual(validated.lineNumber, 5)
+    }
+
+    /// A named pipe cannot be read twice: it is validated in memory and served the same way.
+    func testValidatedPipeIsServedFromMemory() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).txt").path
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        addTeardownBlock { unlink(path) }
+        let writer = Thread {
+            let handle = FileHandle(forWritingAtPath: path)!
+            handle.write(Data("one\ntwo\n".utf8))
+            try? handle.close()
+        }
+        writer.start()
+        let input = try InputReader(path: path, format: nil)
+        try input.validateAll()
+        XCTAssertEqual(try all(input).map(\.text), ["one", "two"])
+        XCTAssertEqual(input.totalLines, 2)
+    }
+
     func testInvalidUTF8NamesTheLineAndIsNotRepaired() throws {
         let input = try reader(Array("good\nalso good\n".utf8) + [0x66, 0xC3, 0x28, 0x0A])
         XCTAssertThrowsError(try input.validateAll()) { error in

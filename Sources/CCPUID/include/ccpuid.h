@@ -8,6 +8,8 @@ typedef struct {
     bool sse3, avx, avx2, fma;
     bool avx512f, avx512dq, avx512cd, avx512bw, avx512vl;
     bool avx512bf16, avx512vnni, amx_tile;
+    /// AVX-VNNI: the VEX (256-bit) form of the int8 dot-product instructions, on CPUs without AVX-512 VNNI too.
+    bool avxvnni;
     bool f16c;
 } vecdb_cpu_features;
 

@@ -53,6 +53,25 @@ const char *_Nullable vecdb_kernels_requested(void);
 
 static inline const vecdb_kernel_table *vecdb_kernels_at(int index) { return vecdb_kernel_tables[index]; }
 
+/// One variant of the int8 dot product Σ a[i]·b[i] over `count` unsigned × signed bytes, exact in int32 (for
+/// `count` ≤ 66,000: 255 · 127 · count stays below 2³¹). Any alignment, any count.
+typedef struct vecdb_int8_kernel {
+    /// "avx512vnni", "avxvnni", "avx2" or "portable".
+    const char *name;
+    int32_t (*dot)(const uint8_t *a, const int8_t *b, size_t count);
+} vecdb_int8_kernel;
+
+/// Every variant compiled into this build, fastest first; the last is always "portable".
+extern const vecdb_int8_kernel vecdb_int8_kernels[];
+extern const int vecdb_int8_kernel_count;
+/// Whether this CPU (and its OS) can run variant `index`.
+bool vecdb_int8_kernel_supported(int index);
+/// The variant in use, chosen by a constructor before `main`: the fastest supported, kept within the family of the
+/// float set `VECDB_KERNELS` forces.
+extern int vecdb_int8_kernel_active_index_value;
+static inline int vecdb_int8_kernel_active_index(void) { return vecdb_int8_kernel_active_index_value; }
+static inline const vecdb_int8_kernel *vecdb_int8_kernel_at(int index) { return &vecdb_int8_kernels[index]; }
+
 /// IEEE binary16 → binary32, exact for every input (subnormals, infinities and NaNs included). Bit arithmetic rather
 /// than a conversion instruction: it is the same on every CPU, and callers use it for a few block scales per row.
 static inline float vecdb_half_to_float(uint16_t h) {

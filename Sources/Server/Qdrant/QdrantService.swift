@@ -125,7 +125,8 @@ final class QdrantService: Sendable {
             try database.write { batch in
                 for vector in vectors {
                     guard let current = batch.collection(named: vector.space)?.index else { continue }
-                    let parameters = HNSWParameters(M: m ?? current.M, efConstruction: efConstruct ?? current.efConstruction, seed: current.seed)
+                    let parameters = HNSWParameters(M: m ?? current.M, efConstruction: efConstruct ?? current.efConstruction, seed: current.seed,
+                                                    quantization: current.quantization)
                     if parameters != current { try batch.rebuildIndex(collection: vector.space, parameters: parameters) }
                 }
             }

@@ -3,7 +3,7 @@
 // application embedding vecdb would: a raw-vector collection, `addVectors` in batches (documents, vectors and
 // index links commit together), `nearest` per query (one read transaction per query). Prints JSON lines.
 //
-//   ann-bench build <vectors.f32> <dims> <db-folder> <M> <efConstruction> <batch> [<buckets.i32>]
+//   ann-bench build <vectors.f32> <dims> <db-folder> <M> <efConstruction> <batch> [<buckets.i32>] [--quantization int8]
 //       (a line per commit, then totals). With a buckets file (one int32 per row), each row's document carries the
 //       metadata {"bucket": N}: then the batches are written as an application with metadata would, through
 //       `db.write { batch in batch.putDocument(text:externalID:metadataJSON:); batch.putVector(_:collection:document:) }`.
@@ -18,6 +18,7 @@
 //       transactions of one snapshot, queries claimed in chunks), the counterpart of hnswlib's batched `knn_query`
 //       with `num_threads=N`; "qps_cpu" is then queries per CPU-second of the whole process.
 //   ann-bench query <db-folder> <query.f32> <dims>        (open + one search: the "first result" timing)
+//   ann-bench rebuild <db-folder> <threads>               (`rebuildIndex` from the stored vectors, same parameters)
 //
 // Row i of the vectors file is the document with external id "i"; `build` checks that the dense ids vecdb gives them
 // are consecutive, so a result's row is its id minus the id of row 0.
@@ -30,25 +31,16 @@ func readFloats(_ path: String) -> [Float] {
     return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
 }
 
-func now() -> Double {
+func seconds(_ clock: clockid_t) -> Double {
     var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
+    clock_gettime(clock, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
+
+func now() -> Double { seconds(CLOCK_MONOTONIC) }
 
 /// CPU time of this thread: unlike wall time, not inflated while other processes hold the (shared, 2-core) CPU.
-func cpuNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
-/// CPU time of the whole process (every thread), for the multi-threaded sweeps.
-func processCPUNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
+func cpuNow() -> Double { seconds(CLOCK_THREAD_CPUTIME_ID) }
 
 /// Peak resident set of this process (VmHWM). Not `ru_maxrss`: Linux carries that across exec, so a child of a
 /// big Python process would report the parent's peak.
@@ -66,7 +58,9 @@ switch args.count > 1 ? args[1] : "" {
 case "build":
     let dims = Int(args[3])!
     let folder = args[4]
-    let params = HNSWParameters(M: Int(args[5])!, efConstruction: Int(args[6])!)
+    let options = Array(args.dropFirst(8).drop { !$0.hasPrefix("--") })
+    let quantization = options.firstIndex(of: "--quantization").map { Quantization(rawValue: options[$0 + 1])! } ?? .none
+    let params = HNSWParameters(M: Int(args[5])!, efConstruction: Int(args[6])!, quantization: quantization)
     let batch = Int(args[7])!
     let all = readFloats(args[2])
     let n = all.count / dims
@@ -74,7 +68,7 @@ case "build":
     let t0 = now()
     let db = try VectorDatabase(path: folder, create: true)
     try db.createRawCollection(name: collection, dimensions: dims, index: params)
-    let buckets: [Int32]? = args.count > 8 ? FileManager.default.contents(atPath: args[8])!.withUnsafeBytes {
+    let buckets: [Int32]? = args.count > 8 && !args[8].hasPrefix("--") ? FileManager.default.contents(atPath: args[8])!.withUnsafeBytes {
         Array($0.bindMemory(to: Int32.self))
     } : nil
     if let buckets, buckets.count != n { fatalError("\(buckets.count) buckets for \(n) vectors") }
@@ -118,7 +112,7 @@ case "build":
     try db.backup(to: compact, compact: true)
     let compactBytes = (try FileManager.default.attributesOfItem(atPath: compact + "/data.mdb")[.size] as? Int) ?? 0
     try? FileManager.default.removeItem(atPath: compact)
-    print("{\"build_s\": \(seconds), \"build_cpu_s\": \(cpu), \"n\": \(n), \"used_bytes\": \(used), \"compact_bytes\": \(compactBytes), \"bytes_per_vector\": \(Double(compactBytes) / Double(n)), \"bytes_per_vector_uncompacted\": \(Double(used) / Double(n)), \"max_rss_mb\": \(peakRSSMegabytes())}")
+    print("{\"build_s\": \(seconds), \"build_cpu_s\": \(cpu), \"n\": \(n), \"used_bytes\": \(used), \"compact_bytes\": \(compactBytes), \"bytes_per_vector\": \(Double(compactBytes) / Double(n)), \"bytes_per_vector_uncompacted\": \(Double(used) / Double(n)), \"max_rss_mb\": \(peakRSSMegabytes()), \"quantization\": \"\(quantization.rawValue)\", \"walked_bytes_per_vector\": \(try db.indexMetadata(collection: collection)!.traversalBytesPerVector)}")
 
 case "sweep":
     let db = try VectorDatabase(path: args[2], create: false, readOnly: true)
@@ -183,24 +177,20 @@ case "sweep":
         let taken = try db.search(collection: collection, query: qs[0], k: k, mode: mode(ef), filter: filter).mode.name
         for r in 0..<repeats {
             var found = 0
+            // With threads, the CPU time of every thread of the process.
+            let cpu = threads == nil ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID
             let t0 = now()
-            let c0 = threads == nil ? cpuNow() : processCPUNow()
-            func score(_ qi: Int, _ res: [(id: UInt64, score: Float)]) {
-                guard r == 0 else { return }
-                let t = truth[qi * k..<(qi + 1) * k]
-                for h in res where t.contains(Int32(h.id - row0)) { found += 1 }
-            }
-            if let threads {
-                let all = try db.nearest(collection: collection, queries: qs, k: k, mode: mode(ef), filter: filter, threads: threads)
-                times.append(now() - t0)
-                cpuTimes.append(processCPUNow() - c0)
-                for (qi, res) in all.enumerated() { score(qi, res) }
-            } else {
-                for (qi, q) in qs.enumerated() {
-                    score(qi, try db.nearest(collection: collection, query: q, k: k, mode: mode(ef), filter: filter))
+            let c0 = seconds(cpu)
+            let answers = try threads.map {
+                try db.nearest(collection: collection, queries: qs, k: k, mode: mode(ef), filter: filter, threads: $0)
+            } ?? qs.map { try db.nearest(collection: collection, query: $0, k: k, mode: mode(ef), filter: filter) }
+            times.append(now() - t0)
+            cpuTimes.append(seconds(cpu) - c0)
+            if r == 0 {
+                for (qi, res) in answers.enumerated() {
+                    let t = truth[qi * k..<(qi + 1) * k]
+                    for h in res where t.contains(Int32(h.id - row0)) { found += 1 }
                 }
-                times.append(now() - t0)
-                cpuTimes.append(cpuNow() - c0)
             }
             if r == 0 { hits = found }
         }
@@ -225,7 +215,15 @@ case "query":
     let res = try db.nearest(collection: collection, query: Array(q.prefix(dims)), k: 10, mode: .index(ef: 40))
     print(res.first.map { "\($0.id - (try! db.documentID(externalID: "0")!)) \($0.score)" } ?? "none")
 
+case "rebuild":
+    let db = try VectorDatabase(path: args[2], create: false)
+    let threads = Int(args[3])!
+    let current = try db.collection(named: collection)!.index!
+    let t0 = now()
+    let meta = try db.rebuildIndex(collection: collection, parameters: current, threads: threads)
+    print("{\"rebuild_s\": \(now() - t0), \"threads\": \(threads), \"n\": \(meta.count), \"layers\": \(meta.maxLevel + 1)}")
+
 default:
-    print("usage: ann-bench build|sweep|query …")
+    print("usage: ann-bench build|sweep|query|rebuild …")
     exit(2)
 }
