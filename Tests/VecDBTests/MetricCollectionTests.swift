@@ -61,6 +61,33 @@ final class MetricCollectionTests: XCTestCase {
         XCTAssertEqual(try formatVersion(path), 3, "the first dot or euclid collection stamps format 3")
     }
 
+    /// The first int8 index stamps format 4 (an older vecdb would insert without int8 records), whether it comes
+    /// with a new collection or from a rebuild; a database whose version fell below it is repaired back to 4.
+    func testInt8IndexStampsFormat4() throws {
+        let path = temporaryDatabasePath(self), other = temporaryDatabasePath(self)
+        do {
+            let db = try VectorDatabase(path: path, create: true)
+            try db.createRawCollection(name: "raw", dimensions: 8, metric: .dot)
+            try db.addVectors(collection: "raw", (0..<50).map { (id: "v\($0)", text: "", vector: (0..<8).map { Float($0 % 3) + 0.5 }) })
+        }
+        XCTAssertEqual(try formatVersion(path), 3)
+        do { _ = try VectorDatabase(path: path, create: false).rebuildIndex(collection: "raw", parameters: HNSWParameters(quantization: .int8)) }
+        XCTAssertEqual(try formatVersion(path), 4, "rebuilt int8")
+        do { try VectorDatabase(path: other, create: true).createRawCollection(name: "q", dimensions: 8, index: HNSWParameters(quantization: .int8)) }
+        XCTAssertEqual(try formatVersion(other), 4, "created int8")
+        // Stamped back to 3 by hand (as a version-3 build would leave it, were it allowed to write): check names it, repair fixes it.
+        do {
+            let environment = try Environment(path: path, options: { var o = Environment.Options(); o.maxDatabases = 16; return o }())
+            try environment.write { txn in
+                let meta = try XCTUnwrap(try txn.openDatabase("meta", create: false))
+                try txn.put(meta, key: Array("format".utf8), value: withUnsafeBytes(of: UInt32(3).littleEndian) { Array($0) })
+            }
+        }
+        let db = try VectorDatabase(path: path, create: false)
+        XCTAssertEqual(try db.check(), ["meta: format version 3 with int8 indexes, which need 4"])
+        XCTAssertEqual(try db.repair().remaining, [])
+    }
+
     func testStoredFormRefusesWhatTheMetricCannotCompare() throws {
         let db = try VectorDatabase(path: temporaryDatabasePath(self), create: true)
         try db.createRawCollection(name: "cos", dimensions: 2)

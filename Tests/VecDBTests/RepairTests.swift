@@ -205,7 +205,7 @@ final class RepairTests: XCTestCase {
         }
         let db = try VectorDatabase(path: path, create: false)
         let problems = try db.check()
-        XCTAssertEqual(problems, ["meta: format version 0, expected 1 to 3", "hnsw: 'minilm' declares an index that does not exist"])
+        XCTAssertEqual(problems, ["meta: format version 0, expected 1 to 4", "hnsw: 'minilm' declares an index that does not exist"])
         let report = try db.repair()
         XCTAssertEqual(report.repaired, [])
         XCTAssertEqual(report.remaining, problems)
