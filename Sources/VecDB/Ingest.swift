@@ -196,9 +196,8 @@ extension VectorDatabase {
     /// of its text), and its vectors are computed only for the spaces that lack them — all spaces from one forward
     /// pass.
     ///
-    /// A pipeline of two stages: while batch n is written and committed on this thread, batch n + 1 is embedded on
-    /// another, so the model rarely waits for the store. Vectors are computed before the write batch opens, so the
-    /// writer lock is held only for the puts. `onCommit` runs after each commit, on this thread.
+    /// Vectors are computed before the write batch opens, so the writer lock is held only for the puts.
+    /// `onCommit` runs after each commit.
     public func ingest(
         from input: InputReader, embedder: SpaceEmbedding, batchSize: Int = 256, onCommit: (BatchCommit) -> Void = { _ in }
     ) throws -> IngestSummary {
@@ -210,119 +209,48 @@ extension VectorDatabase {
             summary.embedded += try fillAdapterSpace(adapter)
         }
         try read { snapshot in for space in spaces { _ = try snapshot.compatibleCollection(for: space) } }
-        let model = EmbeddingStage(embedder)
-        var readFailure: VecDBError?
-        /// The next batch of records, or nil at the end of the input. At a bad line, nil too, with the error kept in
-        /// `readFailure` and thrown once the batches before it are committed; the records of its batch are dropped,
-        /// as a batch commits whole or not at all.
-        func nextRecords() throws -> [IngestRecord]? {
+        var exhausted = false
+        while !exhausted {
             var records: [IngestRecord] = []
             while records.count < batchSize {
+                let record: IngestRecord?
                 do {
-                    guard let record = try input.next() else { break }
-                    records.append(record)
+                    record = try input.next()
                 } catch let error as VecDBError {
-                    readFailure = error
-                    return nil
+                    throw VecDBError.afterCommits(error, committedLines: summary.linesCommitted)
                 }
+                guard let record else { exhausted = true; break }
+                records.append(record)
             }
-            return records.isEmpty ? nil : records
-        }
-        /// Starts embedding what `records` need, skipping texts the batch before embeds (its write lands first).
-        func plan(_ records: [IngestRecord], after previous: PlannedBatch?) throws -> PlannedBatch {
+            if records.isEmpty { break }
             let needed = try read { try $0.textsNeedingVectors(records, spaces: spaces) }
-                .filter { previous?.texts.contains(Array($0.utf8)) != true }
-            return PlannedBatch(records: records, texts: Set(needed.map { Array($0.utf8) }), vectors: model.start(needed))
-        }
-        var current = try nextRecords().map { try plan($0, after: nil) }
-        var carried: [[UInt8]: [Embedding]] = [:]
-        while let batch = current {
-            var vectors = try batch.vectors.wait()
-            let upcoming = try nextRecords()
-            // Planned against the snapshot before this batch's commit: the next model call overlaps the write.
-            current = try upcoming.map { try plan($0, after: batch) }
-            // Texts embedded for the previous batch serve this one too (planning could not see them stored yet).
-            vectors.merge(carried) { mine, _ in mine }
+            var vectors: [[UInt8]: [Embedding]] = [:]
+            let computed = try embedder.embed(needed)
+            for (index, text) in needed.enumerated() { vectors[Array(text.utf8)] = computed.map { $0[index] } }
             var documentIDs: [UInt64] = []
-            let transactionID = try write { writeBatch -> Int in
+            let transactionID = try write { batch -> Int in
                 documentIDs = []
-                for space in spaces { _ = try writeBatch.collectionCreatingIfAbsent(for: space) }
-                for record in batch.records {
-                    documentIDs.append(try writeBatch.ingest(record, spaces: spaces, summary: &summary) { text in
+                for space in spaces { _ = try batch.collectionCreatingIfAbsent(for: space) }
+                for record in records {
+                    documentIDs.append(try batch.ingest(record, spaces: spaces, summary: &summary) { text in
                         if let embeddings = vectors[Array(text.utf8)] { return embeddings }
-                        // Another writer (or the batch before, for a document whose text it changed) removed a vector
-                        // between planning and this batch.
-                        let embeddings = try model.now([text]).map { $0[0] }
+                        // Another writer removed a vector between planning and this batch.
+                        let embeddings = try embedder.embed([text]).map { $0[0] }
                         vectors[Array(text.utf8)] = embeddings
                         return embeddings
                     })
                 }
-                return writeBatch.id
+                return batch.id
             }
-            carried = vectors.filter { batch.texts.contains($0.key) }
             summary.skippedBlank = input.blankLines
-            summary.linesCommitted = current == nil && readFailure == nil ? input.lineNumber : batch.records.last!.line
+            summary.linesCommitted = exhausted ? input.lineNumber : records.last!.line
             summary.seconds = Date().timeIntervalSince(started)
             onCommit(BatchCommit(summary: summary, transactionID: transactionID, totalLines: input.totalLines,
                                  documentIDs: documentIDs))
         }
-        if let readFailure { throw VecDBError.afterCommits(readFailure, committedLines: summary.linesCommitted) }
         summary.skippedBlank = input.blankLines
         summary.linesCommitted = input.lineNumber
         summary.seconds = Date().timeIntervalSince(started)
         return summary
-    }
-}
-
-/// One batch between the pipeline's stages: its records, the texts it embeds, their vectors (being computed).
-private struct PlannedBatch {
-    var records: [IngestRecord]
-    var texts: Set<[UInt8]>
-    var vectors: EmbeddingStage.Pending
-}
-
-/// The model as the ingest pipeline's first stage: one call at a time (`SpaceEmbedding` is not reentrant), run on a
-/// thread of its own so the caller can write the previous batch meanwhile.
-private final class EmbeddingStage: @unchecked Sendable {
-    private let embedder: SpaceEmbedding
-    /// Held for every call of the model: a call from the writing thread (`now`) waits for one in flight.
-    private let calls = NSLock()
-    private let queue = DispatchQueue(label: "vecdb.ingest.embedding")
-
-    init(_ embedder: SpaceEmbedding) { self.embedder = embedder }
-
-    /// Vectors of texts, computed on the stage's thread; `wait` returns them (or throws the model's error).
-    final class Pending: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        fileprivate var result: Result<[[UInt8]: [Embedding]], Error> = .success([:])
-        fileprivate func finish(_ result: Result<[[UInt8]: [Embedding]], Error>) {
-            self.result = result
-            done.signal()
-        }
-        func wait() throws -> [[UInt8]: [Embedding]] {
-            done.wait()
-            done.signal()  // a second wait returns at once
-            return try result.get()
-        }
-    }
-
-    func start(_ texts: [String]) -> Pending {
-        let pending = Pending()
-        queue.async { [self] in
-            pending.finish(Result {
-                let computed = try now(texts)
-                var vectors: [[UInt8]: [Embedding]] = [:]
-                for (index, text) in texts.enumerated() { vectors[Array(text.utf8)] = computed.map { $0[index] } }
-                return vectors
-            })
-        }
-        return pending
-    }
-
-    /// Vectors of `texts` in every space, on the calling thread, after any call in flight.
-    func now(_ texts: [String]) throws -> [[Embedding]] {
-        calls.lock()
-        defer { calls.unlock() }
-        return try embedder.embed(texts)
     }
 }
