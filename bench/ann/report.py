@@ -43,14 +43,19 @@ if cells:
 print("| | " + " | ".join(names) + " |")
 print("|---|" + "---:|" * len(names))
 def row(label, f):
-    print(f"| {label} | " + " | ".join(f(peers[n]) for n in names) + " |")
+    def cell(p):
+        try:
+            return f(p)
+        except KeyError:  # not measured (e.g. run.py --reuse: no builds)
+            return ""
+    print(f"| {label} | " + " | ".join(cell(peers[n]) for n in names) + " |")
 row("build on 1 thread, wall (s)", lambda p: f"{p['build_s']:.1f}")
 row("build on 2 threads, wall (s)", lambda p: f"{p['build_2_threads_s']:.1f}" if "build_2_threads_s" in p else "")
 row("vecdb `index rebuild` on 1 / 2 threads, wall (s)", lambda p: " / ".join(
     f"{p[k]:.1f}" for k in ("rebuild_1_threads_s", "rebuild_2_threads_s") if k in p))
 row("build, CPU (s)", lambda p: f"{p['build_cpu_s']:.1f}")
 row("bytes per vector the walk reads", lambda p: f"{p['walked_bytes_per_vector']}")
-row("bytes per vector on disk, the index", lambda p: f"{p.get('index_bytes_per_vector', p.get('bytes_per_vector')):.0f}")
+row("bytes per vector on disk, the index", lambda p: f"{p['index_bytes_per_vector'] if 'index_bytes_per_vector' in p else p['bytes_per_vector']:.0f}")
 row("bytes per vector on disk, the whole database (compacted)", lambda p: f"{p['bytes_per_vector']:.0f}" if "compact_bytes" in p else "")
 row("open + first query, exec to printed result (ms, median of 7)", lambda p: f"{p['open_first_query_ms']:.0f}")
 if "hnswlib" in peers and "python_import_only_ms" in peers["hnswlib"]:

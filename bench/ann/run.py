@@ -102,6 +102,9 @@ def main():
     ap.add_argument("--efs", default=",".join(map(str, EFS)))
     ap.add_argument("--peers", default=",".join(PEERS), help="comma-separated, of " + ", ".join(PEERS))
     ap.add_argument("--no-sweep", action="store_true", help="build, size, open time only")
+    ap.add_argument("--reuse", action="store_true",
+                    help="sweep the hnswlib file and vecdb databases an earlier run left in bench/out (no builds, no build "
+                         "times; not for the FAISS peers, which are rebuilt)")
     ap.add_argument("--rebuild-threads", default="1,2",
                     help="after the sweep, time vecdb's `rebuildIndex` of every vector on these thread counts")
     ap.add_argument("--scifact", metavar="DIR", help="real data: MiniLM embeddings of the SciFact abstracts' sentences")
@@ -145,15 +148,19 @@ def main():
     if "hnswlib" in names:
         import hnswlib
         p = hnswlib.Index(space="ip", dim=a.dims)
-        t0, c0 = time.perf_counter(), time.process_time()
-        p.init_index(max_elements=a.n, M=16, ef_construction=200, random_seed=100)
-        p.add_items(base, np.arange(a.n), num_threads=1)
-        h = {"version": getattr(hnswlib, "__version__", "0.8.0"), "build_s": time.perf_counter() - t0, "build_cpu_s": time.process_time() - c0}
         ipath = os.path.join(OUT, f"ann-{tag}.hnswlib")
-        p.save_index(ipath)
+        h = {"version": getattr(hnswlib, "__version__", "0.8.0")}
+        if a.reuse:
+            p.load_index(ipath)
+        else:
+            t0, c0 = time.perf_counter(), time.process_time()
+            p.init_index(max_elements=a.n, M=16, ef_construction=200, random_seed=100)
+            p.add_items(base, np.arange(a.n), num_threads=1)
+            h.update(build_s=time.perf_counter() - t0, build_cpu_s=time.process_time() - c0)
+            p.save_index(ipath)
         h["bytes_per_vector"] = os.path.getsize(ipath) / a.n
         h["walked_bytes_per_vector"] = 4 * a.dims
-        if 2 in threads:
+        if 2 in threads and not a.reuse:
             p2 = hnswlib.Index(space="ip", dim=a.dims)
             t0 = time.perf_counter()
             p2.init_index(max_elements=a.n, M=16, ef_construction=200, random_seed=100)
@@ -219,9 +226,12 @@ def main():
             continue
         env = os.path.join(OUT, f"ann-{tag}.{name}")
         quantization = "int8" if name.endswith("int8") else "none"
-        out = subprocess.run([BIN, "build", base_path, str(a.dims), env, "16", "200", str(a.batch), "--quantization", quantization],
-                             check=True, capture_output=True, text=True).stdout
-        ours = json.loads(out.strip().splitlines()[-1])
+        if a.reuse:
+            ours = {}
+        else:
+            out = subprocess.run([BIN, "build", base_path, str(a.dims), env, "16", "200", str(a.batch), "--quantization", quantization],
+                                 check=True, capture_output=True, text=True).stdout
+            ours = json.loads(out.strip().splitlines()[-1])
         # The whole database holds each vector twice (the `vectors` table, from which the index can be rebuilt, and
         # the index's blocks) plus the documents; the index alone is what hnswlib's file holds.
         ours["table_bytes"] = table_sizes(env)
