@@ -169,6 +169,9 @@ public struct HNSWIndex: Sendable {
         var problems: [String] = []
         func problem(_ s: String) { if problems.count < 100 { problems.append(s) } }
         let nodeCount = meta.nodeCount
+        // Each live node's int8 record is compared with a fresh encoding of its vector, made here.
+        let expected = UnsafeMutableRawPointer.allocate(byteCount: g.quantizedStride, alignment: 64)
+        defer { expected.deallocate() }
         var live: UInt32 = 0, deleted: UInt32 = 0
         var topLevel = -1
         for n in 0..<nodeCount {
@@ -202,8 +205,6 @@ public struct HNSWIndex: Sendable {
                 }
             }
             if g.quantization == .int8 {
-                let expected = UnsafeMutableRawPointer.allocate(byteCount: g.quantizedStride, alignment: 64)
-                defer { expected.deallocate() }
                 ScalarQuantization.encode(g.vector(n), dimensions: g.dimensions, into: expected)
                 if memcmp(expected, g.quantizedRecord(n), g.quantizedStride) != 0 {
                     problem("node \(n)'s int8 record does not encode its vector")
@@ -312,10 +313,15 @@ public final class HNSWWriter {
         return min(Int(-log(u) * mult), 32)
     }
 
+    /// Throws unless `vector` has the index's length and document `id` is not indexed yet.
+    func checkInsertable(id: UInt64, vector: [Float]) throws {
+        guard vector.count == graph.dimensions else { throw HNSWError.dimensionMismatch(expected: graph.dimensions, got: vector.count) }
+        if try node(of: id) != nil { throw HNSWError.duplicate(id: id) }
+    }
+
     private func insertOne(id: UInt64, vector: [Float]) throws {
         let g = graph
-        guard vector.count == g.dimensions else { throw HNSWError.dimensionMismatch(expected: g.dimensions, got: vector.count) }
-        if try node(of: id) != nil { throw HNSWError.duplicate(id: id) }
+        try checkInsertable(id: id, vector: vector)
         guard g.meta.nodeCount < HNSWLayout.noNode - 1 else { throw HNSWError.invalidParameters("index full") }
         let (node, level) = allocate(id: id, vector: vector)
         guard g.meta.entryPoint != HNSWLayout.noNode else {
@@ -420,9 +426,7 @@ public final class HNSWWriter {
         let count = GraphAccess.count(list)
         if locks != nil, (0..<count).contains(where: { GraphAccess.neighbour(list, $0) == node }) { return }
         if count < cap {
-            let p = g.mutableList(s, level: level)
-            p.storeBytes(of: node.littleEndian, toByteOffset: 4 + 4 * count, as: UInt32.self)
-            p.storeBytes(of: UInt32(count + 1).littleEndian, as: UInt32.self)
+            g.appendLink(s, level: level, count: count, node)
             return
         }
         let base = g.vector(s)

@@ -38,8 +38,8 @@ extension HNSWWriter {
         g.beginCall()
         var seen = Set<UInt64>()
         for (id, vector) in batch {
-            guard vector.count == g.dimensions else { throw HNSWError.dimensionMismatch(expected: g.dimensions, got: vector.count) }
-            if try node(of: id) != nil || !seen.insert(id).inserted { throw HNSWError.duplicate(id: id) }
+            try checkInsertable(id: id, vector: vector)
+            guard seen.insert(id).inserted else { throw HNSWError.duplicate(id: id) }
         }
         guard Int(g.meta.nodeCount) + batch.count < Int(HNSWLayout.noNode) - 1 else { throw HNSWError.invalidParameters("index full") }
         let allocated = batch.map { allocate(id: $0.id, vector: $0.vector) }
@@ -92,9 +92,7 @@ extension HNSWWriter {
                 let list = g.list(s.node, level: 0)
                 let count = GraphAccess.count(list)
                 if count < g.M0 {
-                    let p = g.mutableList(s.node, level: 0)
-                    p.storeBytes(of: n.littleEndian, toByteOffset: 4 + 4 * count, as: UInt32.self)
-                    p.storeBytes(of: UInt32(count + 1).littleEndian, as: UInt32.self)
+                    g.appendLink(s.node, level: 0, count: count, n)
                     inLinks[Int(n)] += 1
                     break
                 }

@@ -295,6 +295,13 @@ final class GraphAccess {
         for b in 0..<upperBlocks { _ = own(&upper, b) }
     }
 
+    /// Appends `node` to the list of `n` on `level`, which holds `count` < its capacity.
+    func appendLink(_ n: UInt32, level: Int, count: Int, _ node: UInt32) {
+        let p = mutableList(n, level: level)
+        p.storeBytes(of: node.littleEndian, toByteOffset: 4 + 4 * count, as: UInt32.self)
+        p.storeBytes(of: UInt32(count + 1).littleEndian, as: UInt32.self)
+    }
+
     /// Replaces the list of `n` on `level` with `nodes`.
     func setList(_ n: UInt32, level: Int, _ nodes: UnsafeBufferPointer<UInt32>) {
         let p = mutableList(n, level: level)

@@ -126,16 +126,20 @@ public final class WriteBatch: Snapshot {
         guard id < UInt64(UInt32.max) else { throw VecDBError.invalidArgument("too many collections") }
         let parameters = dimensions <= WriteBatch.largestIndexedDimensions ? index : nil
         if let parameters {
-            try HNSWIndex.create(table: tables.hnsw, collection: UInt32(id), dimensions: dimensions, parameters: parameters,
-                                 metric: metric, in: txn)
+            try createIndex(collection: UInt32(id), dimensions: dimensions, parameters: parameters, metric: metric)
         }
         if metric != .cosine { try stampFormatVersion(Layout.metricFormatVersion) }
-        if parameters?.quantization == .int8 { try stampFormatVersion(Layout.quantizedFormatVersion) }
         let collection = VectorCollection(
             id: UInt32(id), name: name, model: model, weightsSHA256: weightsSHA256, dimensions: dimensions,
             pooling: pooling, prompt: prompt, maxTokens: maxTokens, metric: metric.rawValue, count: 0, index: parameters)
         catalogue.insert(collection)
         return collection
+    }
+
+    /// Writes a new, empty HNSW index for collection `id`; the first int8 index stamps format 4.
+    private func createIndex(collection id: UInt32, dimensions: Int, parameters: HNSWParameters, metric: Metric) throws {
+        try HNSWIndex.create(table: tables.hnsw, collection: id, dimensions: dimensions, parameters: parameters, metric: metric, in: txn)
+        if parameters.quantization == .int8 { try stampFormatVersion(Layout.quantizedFormatVersion) }
     }
 
     /// Raises the database's format version to `version` when it is lower: the first use of a feature older builds
@@ -174,9 +178,8 @@ public final class WriteBatch: Snapshot {
         // The vectors are read in full, so a pending change would be applied twice.
         indexUpdates.forget(collection)
         try HNSWIndex.drop(table: tables.hnsw, collection: collection.id, in: txn)
-        try HNSWIndex.create(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions,
-                             parameters: parameters, metric: collection.vectorMetric, in: txn)
-        if parameters.quantization == .int8 { try stampFormatVersion(Layout.quantizedFormatVersion) }
+        try createIndex(collection: collection.id, dimensions: collection.dimensions, parameters: parameters,
+                        metric: collection.vectorMetric)
         var vectors: [(id: UInt64, vector: [Float])] = []
         var ids: [UInt64] = []
         try forEachVectorID(of: collection) { ids.append($0); return true }
