@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["VecDB", "Kernels"]),
         .target(name: "Training", dependencies: ["VecDB", "Models", "Evaluation", "Embedder", "BLAS"]),
         // The JSON shapes the CLI prints and the server answers (`info --json` is `GET /v1/info`), made in one place.
-        .target(name: "Reports", dependencies: ["VecDB", "Evaluation", "Index", "BLAS", "Kernels"]),
+        .target(name: "Reports", dependencies: ["VecDB", "Evaluation", "Index", "BLAS", "Kernels", "Embedder"]),
         .target(name: "Server", dependencies: [
             "VecDB", "Models", "Reports", "Evaluation", "Index",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(name: "vecdb-libfuzzer", dependencies: ["Fuzzing"], path: "bench/fuzz/LibFuzzer"),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "LexicalTests", dependencies: ["Lexical", "Kernels", "SeededRandom"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels", "SeededRandom"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
         .testTarget(name: "EmbedderTests", dependencies: ["Embedder", "Fuzzing", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["VecDB", "Models", "LMDB", "TestSupport", "CrashMatrix"]),

@@ -249,8 +249,17 @@ static void softmax(float *x, size_t count, float *log_sum_exp) {
         if (log_sum_exp) *log_sum_exp = -INFINITY;
         return;
     }
+    // The maximum lane by lane, then across lanes: a scalar loop would be one dependent comparison per score, the
+    // slowest part of attention over long sequences.
+    vk_f lanes = vk_splat(-INFINITY);
+    size_t j = 0;
+    for (; j + VK_W <= count; j += VK_W) {
+        vk_f v = vk_load(x + j);
+        lanes = vk_select(v > lanes, v, lanes);
+    }
     float maximum = -INFINITY;
-    for (size_t i = 0; i < count; i++) maximum = x[i] >= maximum ? x[i] : maximum;
+    for (int lane = 0; lane < VK_W; lane++) maximum = lanes[lane] > maximum ? lanes[lane] : maximum;
+    for (; j < count; j++) maximum = x[j] >= maximum ? x[j] : maximum;
     vk_f sum = {0};
     size_t i = 0;
     for (; i + VK_W <= count; i += VK_W) {
@@ -286,19 +295,30 @@ static void swiglu(const float *gate, const float *up, float *out, size_t count)
 /// out[0..<dim] = Σ_j weights[j] · rows[j·row_stride ..< j·row_stride + dim]: attention's weighted sum of values.
 /// Columns go 32 at a time with both accumulators held in registers across all rows (a 32-wide head, MiniLM's, is
 /// one pass), then 16, then the rest as one partial vector.
-static void weighted_sum(const float *weights, size_t count, const float *rows, size_t row_stride, size_t dim,
-                         float *out) {
+static void weighted_sum_one(const float *weights, size_t count, const float *rows, size_t row_stride, size_t dim,
+                             float *out) {
     size_t c = 0;
     for (; c + 2 * VK_W <= dim; c += 2 * VK_W) {
-        vk_f a0 = {0}, a1 = {0};
-        for (size_t j = 0; j < count; j++) {
+        // Two rows per step into separate accumulators: four independent FMA chains instead of two, so a long
+        // sequence is not bound by the FMA latency.
+        vk_f a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0};
+        size_t j = 0;
+        for (; j + 2 <= count; j += 2) {
+            const vk_f w = vk_splat(weights[j]), v = vk_splat(weights[j + 1]);
+            const float *row = rows + j * row_stride + c, *next = row + row_stride;
+            a0 = vk_fma(w, vk_load(row), a0);
+            a1 = vk_fma(w, vk_load(row + VK_W), a1);
+            b0 = vk_fma(v, vk_load(next), b0);
+            b1 = vk_fma(v, vk_load(next + VK_W), b1);
+        }
+        if (j < count) {
             const vk_f w = vk_splat(weights[j]);
             const float *row = rows + j * row_stride + c;
             a0 = vk_fma(w, vk_load(row), a0);
             a1 = vk_fma(w, vk_load(row + VK_W), a1);
         }
-        vk_store(out + c, a0);
-        vk_store(out + c + VK_W, a1);
+        vk_store(out + c, a0 + b0);
+        vk_store(out + c + VK_W, a1 + b1);
     }
     for (; c + VK_W <= dim; c += VK_W) {
         vk_f a = {0};
@@ -318,13 +338,98 @@ static void weighted_sum(const float *weights, size_t count, const float *rows, 
 /// scores[0..<padded] = scale · (query · keys), the keys stored transposed (`keys_t[c·padded + j]` = key j's
 /// component c) so that 16 keys' scores come out of one FMA per query component instead of one horizontal sum per
 /// key. `padded` is a multiple of 16; keys past the real ones must be zero.
-static void scores_transposed(const float *query, const float *keys_t, size_t dim, size_t padded, float scale,
-                              float *scores) {
-    for (size_t block = 0; block < padded; block += VK_W) {
+static void scores_one(const float *query, const float *keys_t, size_t dim, size_t padded, float scale, float *scores) {
+    size_t block = 0;
+    // Four blocks of keys at once: independent FMA chains, one broadcast of each query element for all four.
+    for (; block + 4 * VK_W <= padded; block += 4 * VK_W) {
+        vk_f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (size_t c = 0; c < dim; c++) {
+            const vk_f q = vk_splat(query[c]);
+            const float *k = keys_t + c * padded + block;
+            a0 = vk_fma(q, vk_load(k), a0);
+            a1 = vk_fma(q, vk_load(k + VK_W), a1);
+            a2 = vk_fma(q, vk_load(k + 2 * VK_W), a2);
+            a3 = vk_fma(q, vk_load(k + 3 * VK_W), a3);
+        }
+        vk_store(scores + block, a0 * vk_splat(scale));
+        vk_store(scores + block + VK_W, a1 * vk_splat(scale));
+        vk_store(scores + block + 2 * VK_W, a2 * vk_splat(scale));
+        vk_store(scores + block + 3 * VK_W, a3 * vk_splat(scale));
+    }
+    for (; block < padded; block += VK_W) {
         vk_f acc = {0};
         for (size_t c = 0; c < dim; c++) acc = vk_fma(vk_splat(query[c]), vk_load(keys_t + c * padded + block), acc);
         vk_store(scores + block, acc * vk_splat(scale));
     }
+}
+
+/// weighted_sum_one for `queries` rows of weights (`weights_stride` apart) into rows of `out` (`out_stride` apart). Four
+/// queries share every load of a value row — the loads, not the multiply-adds, bound one query at a time.
+static void weighted_sum(const float *weights, size_t weights_stride, size_t queries, size_t count, const float *rows,
+                         size_t row_stride, size_t dim, float *out, size_t out_stride) {
+    size_t q = 0;
+    size_t wide = dim / (2 * VK_W) * (2 * VK_W);
+    for (; q + 4 <= queries; q += 4) {
+        const float *w = weights + q * weights_stride;
+        for (size_t c = 0; c < wide; c += 2 * VK_W) {
+            vk_f a[4][2] = {{{0}}};
+            for (size_t j = 0; j < count; j++) {
+                const float *row = rows + j * row_stride + c;
+                const vk_f v0 = vk_load(row), v1 = vk_load(row + VK_W);
+                for (int k = 0; k < 4; k++) {
+                    const vk_f s = vk_splat(w[k * weights_stride + j]);
+                    a[k][0] = vk_fma(s, v0, a[k][0]);
+                    a[k][1] = vk_fma(s, v1, a[k][1]);
+                }
+            }
+            for (int k = 0; k < 4; k++) {
+                vk_store(out + (q + k) * out_stride + c, a[k][0]);
+                vk_store(out + (q + k) * out_stride + c + VK_W, a[k][1]);
+            }
+        }
+        if (wide < dim) {
+            for (int k = 0; k < 4; k++)
+                weighted_sum_one(w + k * weights_stride, count, rows + wide, row_stride, dim - wide, out + (q + k) * out_stride + wide);
+        }
+    }
+    for (; q < queries; q++) weighted_sum_one(weights + q * weights_stride, count, rows, row_stride, dim, out + q * out_stride);
+}
+
+/// scores_one for `queries` query rows (`query_stride` apart) into score rows (`scores_stride` apart): four queries
+/// share every load of the transposed keys.
+static void scores_transposed(const float *query, size_t query_stride, size_t queries, const float *keys_t, size_t dim,
+                              size_t padded, float scale, float *scores, size_t scores_stride) {
+    size_t q = 0;
+    for (; q + 4 <= queries; q += 4) {
+        const float *x = query + q * query_stride;
+        float *out = scores + q * scores_stride;
+        size_t block = 0;
+        for (; block + 2 * VK_W <= padded; block += 2 * VK_W) {
+            vk_f a[4][2] = {{{0}}};
+            for (size_t c = 0; c < dim; c++) {
+                const float *k = keys_t + c * padded + block;
+                const vk_f k0 = vk_load(k), k1 = vk_load(k + VK_W);
+                for (int r = 0; r < 4; r++) {
+                    const vk_f s = vk_splat(x[r * query_stride + c]);
+                    a[r][0] = vk_fma(s, k0, a[r][0]);
+                    a[r][1] = vk_fma(s, k1, a[r][1]);
+                }
+            }
+            for (int r = 0; r < 4; r++) {
+                vk_store(out + r * scores_stride + block, a[r][0] * vk_splat(scale));
+                vk_store(out + r * scores_stride + block + VK_W, a[r][1] * vk_splat(scale));
+            }
+        }
+        for (; block < padded; block += VK_W) {
+            vk_f a[4] = {{0}};
+            for (size_t c = 0; c < dim; c++) {
+                const vk_f k0 = vk_load(keys_t + c * padded + block);
+                for (int r = 0; r < 4; r++) a[r] = vk_fma(vk_splat(x[r * query_stride + c]), k0, a[r]);
+            }
+            for (int r = 0; r < 4; r++) vk_store(out + r * scores_stride + block, a[r] * vk_splat(scale));
+        }
+    }
+    for (; q < queries; q++) scores_one(query + q * query_stride, keys_t, dim, padded, scale, scores + q * scores_stride);
 }
 
 /// Takes an untyped source because tensor data in a file need not be 2-byte aligned.

@@ -13,15 +13,17 @@ import Kernels
 public final class BertModel {
     /// The configuration, with `vocabSize` taken from the embedding table actually in the file.
     public private(set) var config: BertConfig
+    /// The arithmetic of the linear layers.
+    public let precision: Precision
 
     private struct Layer {
         /// Q, K and V weights stacked as one [3·hidden × hidden] matrix (PyTorch's [out × in] rows), so one
         /// sgemm produces all three projections.
-        var qkvWeight: FloatBuffer, qkvBias: FloatBuffer
-        var outputWeight: FloatBuffer, outputBias: FloatBuffer
+        var qkvWeight: LinearWeights, qkvBias: FloatBuffer
+        var outputWeight: LinearWeights, outputBias: FloatBuffer
         var attentionNormWeight: FloatBuffer, attentionNormBias: FloatBuffer
-        var upWeight: FloatBuffer, upBias: FloatBuffer
-        var downWeight: FloatBuffer, downBias: FloatBuffer
+        var upWeight: LinearWeights, upBias: FloatBuffer
+        var downWeight: LinearWeights, downBias: FloatBuffer
         var outputNormWeight: FloatBuffer, outputNormBias: FloatBuffer
     }
 
@@ -39,13 +41,16 @@ public final class BertModel {
     private var context = FloatBuffer(count: 0)     // [tokens × H]
     private var intermediate = FloatBuffer(count: 0) // [tokens × I]
     private var scratch = FloatBuffer(count: 0)     // attention scores and transposed keys, per worker
+    private let activations = PackedMatrix.Activations()  // the linear layers' converted inputs (int8, bf16)
     /// Threads for the Swift-side kernels: the machine's cores, at most 2 (more buys little at these sizes
     /// and would compete with OpenBLAS's own threads).
     private let workers = max(1, min(2, ProcessInfo.processInfo.activeProcessorCount))
 
-    /// Loads `config.json` and the weights (`model.safetensors`; names with or without a `bert.` prefix).
-    public init(config: BertConfig, weights: URL) throws {
+    /// Loads `config.json` and the weights (`model.safetensors`; names with or without a `bert.` prefix); the linear
+    /// layers' matrices are converted to `precision` once, here.
+    public init(config: BertConfig, weights: URL, precision: Precision = .f32) throws {
         self.config = config
+        self.precision = precision
         blas = try BLAS.shared()
         let file = try SafetensorsFile(url: weights)
         let prefix = file.tensors["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
@@ -61,6 +66,9 @@ public final class BertModel {
             return try file.floats(full)
         }
         func buffer(_ name: String, _ shape: [Int]) throws -> FloatBuffer { FloatBuffer(try load(name, shape)) }
+        func matrix(_ name: String, _ shape: [Int]) throws -> LinearWeights {
+            LinearWeights(try load(name, shape), outputs: shape[0], inputs: shape[1], precision: precision)
+        }
 
         guard let wordShape = file.tensors[prefix + "embeddings.word_embeddings.weight"]?.shape, wordShape.count == 2,
               wordShape[1] == h else {
@@ -85,14 +93,15 @@ public final class BertModel {
             let qkvBias = try load(p + "attention.self.query.bias", [h]) + load(p + "attention.self.key.bias", [h])
                 + load(p + "attention.self.value.bias", [h])
             layers.append(Layer(
-                qkvWeight: FloatBuffer(qkvWeight), qkvBias: FloatBuffer(qkvBias),
-                outputWeight: try buffer(p + "attention.output.dense.weight", [h, h]),
+                qkvWeight: LinearWeights(qkvWeight, outputs: 3 * h, inputs: h, precision: precision),
+                qkvBias: FloatBuffer(qkvBias),
+                outputWeight: try matrix(p + "attention.output.dense.weight", [h, h]),
                 outputBias: try buffer(p + "attention.output.dense.bias", [h]),
                 attentionNormWeight: try buffer(p + "attention.output.LayerNorm.weight", [h]),
                 attentionNormBias: try buffer(p + "attention.output.LayerNorm.bias", [h]),
-                upWeight: try buffer(p + "intermediate.dense.weight", [inter, h]),
+                upWeight: try matrix(p + "intermediate.dense.weight", [inter, h]),
                 upBias: try buffer(p + "intermediate.dense.bias", [inter]),
-                downWeight: try buffer(p + "output.dense.weight", [h, inter]),
+                downWeight: try matrix(p + "output.dense.weight", [h, inter]),
                 downBias: try buffer(p + "output.dense.bias", [h]),
                 outputNormWeight: try buffer(p + "output.LayerNorm.weight", [h]),
                 outputNormBias: try buffer(p + "output.LayerNorm.bias", [h])))
@@ -198,8 +207,7 @@ public final class BertModel {
         // Q|K|V for all tokens at once: [tokens × 3H] = bias + hidden · Wqkvᵀ. C starts as the bias rows and
         // sgemm adds with beta = 1: no separate bias pass, and OpenBLAS skips zeroing C.
         for t in 0..<tokens { (qkv + t * 3 * h).update(from: layer.qkvBias.pointer, count: 3 * h) }
-        blas.sgemm(.none, .transposed, m: tokens, n: 3 * h, k: h, a: hidden, lda: h,
-                   b: layer.qkvWeight.pointer, ldb: h, beta: 1, c: qkv, ldc: 3 * h)
+        linear(layer.qkvWeight, hidden, rows: tokens, into: qkv)
         let perWorker = attentionScratchSize(longest: sequences.map(\.count).max() ?? 1)
         parallel(sequences.count) { worker, range in
             for index in range {
@@ -208,8 +216,7 @@ public final class BertModel {
             }
         }
         // hidden += context · Woᵀ (the residual is already in C), then LayerNorm(hidden + bias).
-        blas.sgemm(.none, .transposed, m: tokens, n: h, k: h, a: context, lda: h,
-                   b: layer.outputWeight.pointer, ldb: h, beta: 1, c: hidden, ldc: h)
+        linear(layer.outputWeight, context, rows: tokens, into: hidden)
         parallel(tokens) { _, range in
             for t in range {
                 kernels.layerNorm(hidden + t * h, adding: nil, bias: layer.outputBias.pointer,
@@ -218,13 +225,11 @@ public final class BertModel {
                 (intermediate + t * inter).update(from: layer.upBias.pointer, count: inter)
             }
         }
-        blas.sgemm(.none, .transposed, m: tokens, n: inter, k: h, a: hidden, lda: h,
-                   b: layer.upWeight.pointer, ldb: h, beta: 1, c: intermediate, ldc: inter)
+        linear(layer.upWeight, hidden, rows: tokens, into: intermediate)
         parallel(tokens) { _, range in
             kernels.gelu(intermediate + range.lowerBound * inter, count: range.count * inter)
         }
-        blas.sgemm(.none, .transposed, m: tokens, n: h, k: inter, a: intermediate, lda: inter,
-                   b: layer.downWeight.pointer, ldb: inter, beta: 1, c: hidden, ldc: h)
+        linear(layer.downWeight, intermediate, rows: tokens, into: hidden)
         parallel(tokens) { _, range in
             for t in range {
                 kernels.layerNorm(hidden + t * h, adding: nil, bias: layer.downBias.pointer,
@@ -232,6 +237,11 @@ public final class BertModel {
                                   count: h, epsilon: eps)
             }
         }
+    }
+
+    /// y += x · Wᵀ: y already holds the bias or the residual (sgemm's beta = 1 for float32).
+    private func linear(_ weights: LinearWeights, _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        weights.apply(x, rows: rows, into: y, accumulate: true, blas: blas, scratch: activations, workers: workers)
     }
 
     /// Scaled dot-product attention of one sequence, every head, writing `context` rows.
@@ -256,14 +266,13 @@ public final class BertModel {
                 for j in 0..<length { column[j] = k[j * stride + c] }
                 for j in length..<padded { column[j] = 0 }
             }
-            for i in 0..<length {
-                let row = scores + i * padded
-                kernels.attentionScores(query: q + i * stride, keysTransposed: keys, dim: d, padded: padded, scale: scale,
-                                        into: row)
-                kernels.softmax(row, count: length)
-                kernels.weightedSum(weights: row, count: length, rows: v, rowStride: stride, dim: d,
-                                    into: out + i * h + head * d)
-            }
+            // Every query's scores, softmax, then every query's weighted sum: the kernels take four queries per pass over
+            // the keys and values.
+            kernels.attentionScores(query: q, queryStride: stride, queries: length, keysTransposed: keys, dim: d,
+                                    padded: padded, scale: scale, into: scores, scoresStride: padded)
+            for i in 0..<length { kernels.softmax(scores + i * padded, count: length) }
+            kernels.weightedSum(weights: scores, weightsStride: padded, queries: length, count: length, rows: v,
+                                rowStride: stride, dim: d, into: out + head * d, outStride: h)
         }
     }
 }

@@ -21,11 +21,12 @@ public final class LlamaEmbedder: EmbeddingModel {
 
     public var dimensions: Int { pooling == .logits ? model.config.vocabSize : model.config.hidden }
 
-    /// Loads the GGUF file at `ggufFile` (weights dequantised to f32, ~540 MB for SmolLM2-135M).
+    /// Loads the GGUF file at `ggufFile` (weights dequantised to f32, ~540 MB for SmolLM2-135M, then packed for
+    /// `precision`).
     public init(ggufFile: URL, pooling: Pooling = .last, prompt: Prompt = .chat,
-                maxTokens: Int = 512, batchSize: Int = 16) throws {
+                maxTokens: Int = 512, batchSize: Int = 16, precision: Precision = .f32) throws {
         let gguf = try GGUFFile(url: ggufFile)
-        model = try LlamaModel(gguf: gguf)
+        model = try LlamaModel(gguf: gguf, precision: precision)
         tokenizer = try BPETokenizer(gguf: gguf)
         do {
             template = try ChatTemplate(gguf: gguf)

@@ -25,7 +25,8 @@ public final class SentenceTransformer: EmbeddingModel {
     /// sentence-transformers' own `do_lower_case`: lowercases the text before the tokenizer sees it.
     private let lowercaseInput: Bool
 
-    public init(folder: URL, batchSize: Int = 32) throws {
+    /// Loads the model folder; the encoder's linear layers run at `precision`.
+    public init(folder: URL, batchSize: Int = 32, precision: Precision = .f32) throws {
         self.folder = folder
         self.batchSize = max(1, batchSize)
         let files = FileManager.default
@@ -107,7 +108,7 @@ public final class SentenceTransformer: EmbeddingModel {
         guard files.fileExists(atPath: weightsFile.path) else {
             throw EmbedderError("\(transformerFolder.path): no model.safetensors (only safetensors weights are supported)")
         }
-        model = try BertModel(config: config, weights: weightsFile)
+        model = try BertModel(config: config, weights: weightsFile, precision: precision)
         guard tokenizer.vocabularySize <= model.config.vocabSize else {
             throw EmbedderError.file(weightsFile.path, "embedding table has \(model.config.vocabSize) rows but the tokenizer has \(tokenizer.vocabularySize) ids")
         }

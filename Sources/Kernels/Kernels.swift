@@ -67,21 +67,25 @@ public struct Kernels: Sendable, Equatable, CustomStringConvertible {
         return a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in kernel(pa.baseAddress!, pb.baseAddress!, a.count) } }
     }
 
-    /// out[0..<dim] = Σⱼ weights[j] · rows[j·rowStride ..< j·rowStride + dim]: attention's weighted sum of values.
+    /// out[0..<dim] = Σⱼ weights[j] · rows[j·rowStride ..< j·rowStride + dim]: attention's weighted sum of values; for
+    /// `queries` > 1, the same for each row q of weights (`weightsStride` apart) into row q of out (`outStride` apart).
     @inlinable
-    public func weightedSum(weights: UnsafePointer<Float>, count: Int, rows: UnsafePointer<Float>, rowStride: Int,
-                            dim: Int, into out: UnsafeMutablePointer<Float>) {
-        table.pointee.weighted_sum(weights, count, rows, rowStride, dim, out)
+    public func weightedSum(weights: UnsafePointer<Float>, weightsStride: Int = 0, queries: Int = 1, count: Int,
+                            rows: UnsafePointer<Float>, rowStride: Int, dim: Int, into out: UnsafeMutablePointer<Float>,
+                            outStride: Int = 0) {
+        table.pointee.weighted_sum(weights, weightsStride, queries, count, rows, rowStride, dim, out, outStride)
     }
 
     /// scores[0..<padded] = scale · (query · key j) for keys stored transposed, `keysTransposed[c·padded + j]`, so 16
-    /// scores come from one multiply-add per query component. `padded` is a multiple of 16 and keys past the real ones
-    /// are zero.
+    /// scores come from one multiply-add per query component; for `queries` > 1, the same for each query row
+    /// (`queryStride` apart) into each score row (`scoresStride` apart). `padded` is a multiple of 16 and keys past the
+    /// real ones are zero.
     @inlinable
-    public func attentionScores(query: UnsafePointer<Float>, keysTransposed: UnsafePointer<Float>, dim: Int, padded: Int,
-                                scale: Float, into scores: UnsafeMutablePointer<Float>) {
+    public func attentionScores(query: UnsafePointer<Float>, queryStride: Int = 0, queries: Int = 1,
+                                keysTransposed: UnsafePointer<Float>, dim: Int, padded: Int, scale: Float,
+                                into scores: UnsafeMutablePointer<Float>, scoresStride: Int = 0) {
         precondition(padded % 16 == 0, "padded key count must be a multiple of 16")
-        table.pointee.scores_transposed(query, keysTransposed, dim, padded, scale, scores)
+        table.pointee.scores_transposed(query, queryStride, queries, keysTransposed, dim, padded, scale, scores, scoresStride)
     }
 
     // MARK: - Activations and norms

@@ -4,7 +4,7 @@
 public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A setting of how text becomes vectors (the CLI's `--pooling`, `--prompt`, `--max-tokens`, `--collection`).
     public enum Setting: String, Sendable {
-        case pooling, prompt, maxTokens = "max-tokens", collection
+        case pooling, prompt, maxTokens = "max-tokens", collection, precision
         /// `--stemmer`, `--stopwords`, `--k1`, `--b`: a lexical space's.
         case lexical = "stemmer/stopwords/k1/b"
     }

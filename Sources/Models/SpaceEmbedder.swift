@@ -18,9 +18,13 @@ public struct EmbeddingOptions: Sendable, Equatable {
     public var stopwords: StopwordList?
     public var k1: Double?
     public var b: Double?
+    /// The arithmetic of the model's linear layers; nil = the model reference's own (f32 unless named `MODEL@PRECISION`).
+    public var precision: Precision?
 
     public init(poolings: [String]? = nil, prompts: [String]? = nil, maxTokens: Int? = nil,
-                stemmer: Stemmer? = nil, stopwords: StopwordList? = nil, k1: Double? = nil, b: Double? = nil) {
+                stemmer: Stemmer? = nil, stopwords: StopwordList? = nil, k1: Double? = nil, b: Double? = nil,
+                precision: Precision? = nil) {
+        self.precision = precision
         self.poolings = poolings
         self.prompts = prompts
         self.maxTokens = maxTokens
@@ -60,11 +64,20 @@ public final class SpaceEmbedder: SpaceEmbedding {
     /// model's name) for the model's default space; `NAME:POOLING:PROMPT` (and `:MAXTOKENS` when not the
     /// default) for the others, so each variant has a collection of its own.
     public init(_ reference: ModelReference, options: EmbeddingOptions = EmbeddingOptions(), collection: String? = nil) throws {
-        self.reference = reference
-        adapter = nil
         guard !options.hasLexicalSettings else {
             throw ModelError.unsupportedSetting(model: reference.given, setting: .lexical, detail: "are settings of the lexical space bm25")
         }
+        var reference = reference
+        if let precision = options.precision, precision != reference.precision {
+            guard reference.precision == .f32 else {
+                throw ModelError.unsupportedSetting(model: reference.given, setting: .precision,
+                                                    detail: "is \(reference.precision.rawValue) by its name; asked for \(precision.rawValue)")
+            }
+            reference = reference.at(precision)
+        }
+        self.reference = reference
+        adapter = nil
+        let precision = reference.precision
         let base = collection ?? reference.collectionName
         switch reference.kind {
         case .sentenceTransformer:
@@ -74,13 +87,14 @@ public final class SpaceEmbedder: SpaceEmbedding {
             guard options.prompts?.allSatisfy({ $0 == "raw" }) ?? true else {
                 throw ModelError.unsupportedSetting(model: reference.given, setting: .prompt, detail: "takes raw only")
             }
-            let model = try SentenceTransformer(folder: reference.location)
+            let model = try SentenceTransformer(folder: reference.location, precision: precision)
             if let maxTokens = options.maxTokens, maxTokens != model.maxTokens {
                 throw ModelError.unsupportedSetting(model: reference.given, setting: .maxTokens,
                                                     detail: "is \(model.maxTokens) as configured by the model's folder")
             }
             spaces = [VectorSpace(collection: base, model: reference.given, weightsSHA256: reference.weightsSHA256,
-                                  pooling: "mean", prompt: "raw", maxTokens: model.maxTokens, dimensions: model.dimensions)]
+                                  pooling: "mean", prompt: "raw", maxTokens: model.maxTokens, dimensions: model.dimensions,
+                                  precision: precision)]
             compute = { [try model.embed($0)] }
             tokenizeText = { try model.tokenize($0) }
         case .gguf:
@@ -100,7 +114,7 @@ public final class SpaceEmbedder: SpaceEmbedding {
             }
             let maxTokens = options.maxTokens ?? EmbeddingOptions.llamaDefaultMaxTokens
             let model = try LlamaEmbedder(ggufFile: reference.location, prompt: prompts.contains(.raw) && prompts.count == 1 ? .raw : .chat,
-                                          maxTokens: maxTokens)
+                                          maxTokens: maxTokens, precision: precision)
             var planned: [VectorSpace] = []
             for prompt in prompts {
                 for pooling in poolings {
@@ -115,7 +129,8 @@ public final class SpaceEmbedder: SpaceEmbedding {
                         collection: name, model: reference.given, weightsSHA256: reference.weightsSHA256,
                         pooling: pooling.rawValue, prompt: prompt.rawValue,
                         maxTokens: maxTokens,
-                        dimensions: pooling == .logits ? model.model.config.vocabSize : model.model.config.hidden))
+                        dimensions: pooling == .logits ? model.model.config.vocabSize : model.model.config.hidden,
+                        precision: precision))
                 }
             }
             spaces = planned

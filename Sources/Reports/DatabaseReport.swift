@@ -1,4 +1,5 @@
 import BLAS
+import Embedder
 import Foundation
 import Index
 import Kernels
@@ -45,7 +46,9 @@ public struct DatabaseReport {
             "path": path, "documents": documents, "bytes_used": bytes.used, "bytes_file": bytes.file,
             "snapshot": snapshot, "blas": blas,
             "kernels": ["active": Kernels.active.name, "supported": Kernels.supported.map(\.name),
-                        "requested": Kernels.requested ?? NSNull()] as [String: Any],
+                        "requested": Kernels.requested ?? NSNull(),
+                        "linear_layers": Dictionary(uniqueKeysWithValues: Precision.allCases.map { ($0.rawValue, $0.kernelName) })]
+                as [String: Any],
             "collections": collections.map(collectionObject),
             "adapters": adapters.map { a -> [String: Any] in
                 [
@@ -71,6 +74,7 @@ public struct DatabaseReport {
             "pooling": c.pooling, "prompt": c.prompt, "max_tokens": c.maxTokens, "metric": c.metric,
             "count": c.count,
         ]
+        if !c.isLexical { object["precision"] = (c.precision ?? .f32).rawValue }
         if let settings = c.lexical, let statistics = lexical[c.name] {
             object["lexical"] = [
                 "stemmer": settings.stemmer.rawValue, "stopwords": settings.stopwords.rawValue, "k1": settings.k1,

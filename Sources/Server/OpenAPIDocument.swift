@@ -647,6 +647,11 @@ enum OpenAPIDocument {
         },
         "metric": {
          "type": "string"
+        },
+        "precision": {
+         "type": "string",
+         "enum": ["f32", "bf16", "int8"],
+         "description": "arithmetic of the model's linear layers when the vectors were made (vector collections)"
         }
        }
       }

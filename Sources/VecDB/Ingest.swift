@@ -55,9 +55,13 @@ public struct VectorSpace: Codable, Sendable, Equatable {
     public var dimensions: Int
     /// A lexical space's analyzer and BM25 settings (then there are no vectors); nil for a vector space.
     public var lexical: LexicalSettings?
+    /// The arithmetic of the model's linear layers when it is not f32; nil for f32 (and absent from the JSON, so
+    /// records written before precisions existed read as f32).
+    public var precision: Precision?
 
     public init(collection: String, model: String, weightsSHA256: String, pooling: String, prompt: String,
-                maxTokens: Int, dimensions: Int) {
+                maxTokens: Int, dimensions: Int, precision: Precision = .f32) {
+        self.precision = precision == .f32 ? nil : precision
         self.collection = collection
         self.model = model
         self.weightsSHA256 = weightsSHA256
@@ -88,6 +92,10 @@ public struct VectorSpace: Codable, Sendable, Equatable {
             }
         }
         if lexical != nil { return }
+        guard collection.precision == precision else {
+            throw VecDBError.incompatibleSpace(collection: collection.name, reason: "holds vectors made at precision "
+                + "\(collection.precision?.rawValue ?? "f32"); asked for \(precision?.rawValue ?? "f32")")
+        }
         guard collection.weightsSHA256 == weightsSHA256 else {
             throw VecDBError.incompatibleSpace(collection: collection.name, reason: "was built with weights sha256 "
                 + "\(collection.weightsSHA256.prefix(12))…, but model \(model) has \(weightsSHA256.prefix(12))…")
@@ -186,7 +194,7 @@ extension WriteBatch {
         if let settings = space.lexical { return try createLexicalCollection(name: space.collection, settings: settings) }
         return try createCollection(name: space.collection, model: space.model, weightsSHA256: space.weightsSHA256,
                                     dimensions: space.dimensions, pooling: space.pooling, prompt: space.prompt,
-                                    maxTokens: space.maxTokens)
+                                    maxTokens: space.maxTokens, precision: space.precision ?? .f32)
     }
 }
 

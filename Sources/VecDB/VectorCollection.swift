@@ -1,3 +1,4 @@
+import Embedder
 import Index
 import Lexical
 
@@ -13,7 +14,7 @@ public struct VectorCollection: Codable, Sendable, Equatable {
     public var name: String
     /// The model as given when the collection was made: a catalogue name or a path.
     public var model: String
-    /// sha256 of the model's weights file.
+    /// sha256 of the model's weights file (for another precision than f32, of its hex and "@PRECISION").
     public var weightsSHA256: String
     /// Vector length.
     public var dimensions: Int
@@ -36,6 +37,9 @@ public struct VectorCollection: Codable, Sendable, Equatable {
     public var lexical: LexicalSettings?
     /// A lexical collection's total length in terms (BM25's average length is this over `count`).
     public var termCount: Int?
+    /// The arithmetic of the model's linear layers when it was not f32 (bf16, int8); nil for f32, and for records
+    /// written before precisions were recorded (which are all f32).
+    public var precision: Precision? = nil
 
     public var isLexical: Bool { lexical != nil }
 

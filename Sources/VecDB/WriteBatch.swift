@@ -1,3 +1,4 @@
+import Embedder
 import Index
 import LMDB
 
@@ -118,7 +119,7 @@ public final class WriteBatch: Snapshot {
     @discardableResult
     public func createCollection(name: String, model: String, weightsSHA256: String, dimensions: Int, pooling: String,
                                  prompt: String, maxTokens: Int, metric: Metric = .cosine,
-                                 index: HNSWParameters? = HNSWParameters()) throws -> VectorCollection {
+                                 index: HNSWParameters? = HNSWParameters(), precision: Precision = .f32) throws -> VectorCollection {
         guard !name.isEmpty else { throw VecDBError.invalidArgument("a collection needs a name") }
         guard dimensions > 0 else { throw VecDBError.invalidArgument("a collection needs at least one dimension") }
         guard catalogue[name] == nil else { throw VecDBError.alreadyExists(.collection(name)) }
@@ -131,7 +132,8 @@ public final class WriteBatch: Snapshot {
         if metric != .cosine { try stampFormatVersion(Layout.metricFormatVersion) }
         let collection = VectorCollection(
             id: UInt32(id), name: name, model: model, weightsSHA256: weightsSHA256, dimensions: dimensions,
-            pooling: pooling, prompt: prompt, maxTokens: maxTokens, metric: metric.rawValue, count: 0, index: parameters)
+            pooling: pooling, prompt: prompt, maxTokens: maxTokens, metric: metric.rawValue, count: 0, index: parameters,
+            precision: precision == .f32 ? nil : precision)
         catalogue.insert(collection)
         return collection
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Embedder
 import Foundation
 import Index
 import Lexical
@@ -72,6 +73,11 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("max-tokens"), help: ArgumentHelp("Token limit for Llama models (default 512).", valueName: "n"))
     var maxTokens: Int?
 
+    @Option(help: ArgumentHelp(
+        "Arithmetic of the model's linear layers: f32 (default), bf16 or int8 (as the suffix MODEL@PRECISION does). "
+            + "Vectors of each precision go to a collection of their own (minilm@int8).", valueName: "precision"))
+    var precision: Precision?
+
     @OptionGroup var lexical: LexicalOptions
 
     var options: EmbeddingOptions {
@@ -79,7 +85,8 @@ struct ModelOptions: ParsableArguments {
             text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         }
         return EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens,
-                                stemmer: lexical.stemmer, stopwords: lexical.stopwords, k1: lexical.k1, b: lexical.b)
+                                stemmer: lexical.stemmer, stopwords: lexical.stopwords, k1: lexical.k1, b: lexical.b,
+                                precision: precision)
     }
 
     /// What `--model` names, ready to fill or rank its space: a model, an adapter, or the lexical space `bm25`.
@@ -147,3 +154,5 @@ func printError(_ text: String, terminator: String = "\n") {
 }
 
 let standardErrorIsTerminal = isatty(STDERR_FILENO) == 1
+
+extension Precision: ExpressibleByArgument {}

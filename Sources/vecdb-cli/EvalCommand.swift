@@ -1,4 +1,5 @@
 import ArgumentParser
+import Embedder
 import Foundation
 import Evaluation
 import Models
@@ -80,6 +81,11 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .customLong("max-tokens"), help: ArgumentHelp(
         "Llama models: token limit (default 512); another limit is its own collection, MODEL:POOLING:PROMPT:N.", valueName: "n"))
     var maxTokens: Int?
+
+    @Option(help: ArgumentHelp(
+        "Arithmetic of every model's linear layers: f32 (default), bf16 or int8; or name one model MODEL@PRECISION in "
+            + "--models to compare precisions side by side.", valueName: "precision"))
+    var precision: Precision?
 
     @Option(name: .long, help: "Documents retrieved per query (at least 100, for Recall@100).")
     var k = 100
@@ -218,7 +224,8 @@ struct EvalCommand: ParsableCommand {
                     ?? resolver.space(name, options: lexicalOptions, collection: collection, in: nil)
             case .model(let reference)?:
                 let options = reference.kind == .gguf
-                    ? EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens) : EmbeddingOptions()
+                    ? EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens, precision: precision)
+                    : EmbeddingOptions(precision: precision)
                 embedder = try resolver.embedder(for: .model(reference), options: options, collection: collection)
             case let target?:
                 embedder = try resolver.embedder(for: target)
@@ -302,6 +309,16 @@ struct EvalCommand: ParsableCommand {
                                               generator: SplitMix64.init(seed:))
         } ?? []
 
+        // A collection made at a reduced precision beside the same model's f32 one: how close its vectors are.
+        let agreements = try database.read { snapshot in
+            try Dictionary(uniqueKeysWithValues: evaluations.compactMap { evaluation -> (String, VectorAgreement)? in
+                guard let collection = snapshot.collection(named: evaluation.collection),
+                      let reference = snapshot.float32Counterpart(of: collection),
+                      let agreement = try snapshot.agreement(of: collection, with: reference) else { return nil }
+                return (evaluation.model, agreement)
+            })
+        }
+
         if let report {
             let notes = Dictionary(uniqueKeysWithValues: evaluations.map { evaluation -> (String, EvaluationReport.Notes) in
                 let facts = measured[evaluation.model]!
@@ -312,6 +329,10 @@ struct EvalCommand: ParsableCommand {
                 ]
                 if let peak = facts.peakMiB { notes["peak RSS"] = String(format: "%.0f MiB", peak) }
                 if let measured = evaluation.index { notes["index search"] = measured.mode.name }
+                if let agreement = agreements[evaluation.model] {
+                    notes["cosine to \(agreement.reference)"] = String(format: "min %.4f, mean %.4f", agreement.minimumCosine,
+                                                                        agreement.meanCosine)
+                }
                 return (evaluation.model, notes)
             })
             let html = EvaluationReport.html(dataset: data, evaluations: evaluations, notes: notes, comparisons: comparisons)
@@ -339,6 +360,12 @@ struct EvalCommand: ParsableCommand {
                     figures["search"] = measured.mode.name
                     figures["search_seconds"] = ResultJSON.rounded(measured.searchSeconds, 3)
                     object["index"] = figures
+                }
+                if let agreement = agreements[evaluation.model] {
+                    object["cosine_to_f32"] = [
+                        "collection": agreement.reference, "documents": agreement.documents,
+                        "min": ResultJSON.rounded(agreement.minimumCosine, 6), "mean": ResultJSON.rounded(agreement.meanCosine, 6),
+                    ] as [String: Any]
                 }
                 models[evaluation.model] = object
             }
@@ -368,6 +395,11 @@ struct EvalCommand: ParsableCommand {
                 + [String(format: "%.1f", facts.seconds), facts.peakMiB.map { String(format: "%.0f", $0) } ?? "?"])
         }
         printTable(rows)
+        for evaluation in evaluations {
+            guard let agreement = agreements[evaluation.model] else { continue }
+            print(String(format: "%@: vectors against %@ (f32), cosine min %.4f, mean %.4f over %d documents", evaluation.model,
+                         agreement.reference, agreement.minimumCosine, agreement.meanCosine, agreement.documents))
+        }
         let indexed = evaluations.filter { $0.index != nil }
         if !indexed.isEmpty {
             print("\nthrough the HNSW index (in brackets: minus the exact scan's figure)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Embedder
 import Foundation
 import Kernels
 import Reports
@@ -39,6 +40,7 @@ struct InfoCommand: ParsableCommand {
             print("blas       OpenBLAS core \(blas["core"]!) (\(blas["choice"]!)), \(blas["threads"]!) threads, "
                 + "start-up check error \(String(format: "%.1e", blas["check_relative_error"] as! Double)); "
                 + "vecdb kernels \(Kernels.active.name) (of \(Kernels.supported.map(\.name).joined(separator: ", ")))")
+            print("linear     " + Precision.allCases.map { "\($0.rawValue) on \($0.kernelName)" }.joined(separator: ", "))
         }
         if collections.isEmpty { print("collections none") }
         for c in collections {
@@ -53,7 +55,7 @@ struct InfoCommand: ParsableCommand {
             }
             print("collection \(c.name): \(c.count) vectors × \(c.dimensions) dims, model \(c.model) "
                 + "(weights sha256 \(c.weightsSHA256.prefix(12))…), pooling \(c.pooling), prompt \(c.prompt), "
-                + "max \(c.maxTokens) tokens, \(c.metric)")
+                + "max \(c.maxTokens) tokens, \(c.metric), precision \((c.precision ?? .f32).rawValue)")
             if let index = c.index, let meta = indexes[c.name] ?? nil {
                 print("           index HNSW M \(index.M), efConstruction \(index.efConstruction), quantization \(index.quantization.rawValue) "
                     + "(\(meta.traversalBytesPerVector) bytes per vector walked, \(meta.storedBytesPerVector) stored): \(meta.count) nodes, "

@@ -22,11 +22,11 @@ enum Golden {
     static let volatileKeys: Set<String> = ["seconds", "docs_per_second", "peak_rss_mb", "bytes_used", "bytes_file", "snapshot", "cache"]
     /// Keys that features added after the recording put in an output (`info`'s metadata fields and kernel set):
     /// allowed beside the recorded keys, by name, so any other new key still fails.
-    static let addedKeys: Set<String> = ["metadata_fields", "kernels"]
+    static let addedKeys: Set<String> = ["metadata_fields", "kernels", "precision"]
     /// Keys whose object describes the machine: only the set of its keys is compared.
     static let machineKeys: Set<String> = ["blas"]
     /// Text lines (of `info`) that describe the machine or the disk, compared by their first word only.
-    static let maskedLinePrefixes = ["disk ", "blas "]
+    static let maskedLinePrefixes = ["disk ", "blas ", "linear "]
 
     /// The CLI under test: `$VECDB_GOLDEN_BINARY` (for example the recorded release, to prove the test passes on it),
     /// else the vecdb SwiftPM built. VECDB_DB is removed so that nothing reads a default database.

@@ -30,10 +30,15 @@ echo "vecdb llama-bench" >&2
 load_ours=("$(load)")
 ours=$(.build/release/llama-bench "$gguf" "$out/llama-sentences.txt" --runs "$runs" --batch 16 --threads 2)
 load_ours+=("$(load)")
+# The reduced precisions (docs/KERNELS.md), run before and after the transformers peer so that load drift shows.
+echo "vecdb llama-bench --precision bf16" >&2
+ours_bf16=$(.build/release/llama-bench "$gguf" "$out/llama-sentences.txt" --runs "$runs" --batch 16 --threads 2 --precision bf16)
 echo "transformers fp32" >&2
 load_tf=("$(load)")
 tf=$("$tpython" bench/llama/peer_transformers.py "$(dirname "$gguf")" "$(basename "$gguf")" "$out/llama-sentences.txt" "$runs" 16 2)
 load_tf+=("$(load)")
+echo "vecdb llama-bench --precision int8" >&2
+ours_int8=$(.build/release/llama-bench "$gguf" "$out/llama-sentences.txt" --runs "$runs" --batch 16 --threads 2 --precision int8)
 lcpp='null'; load_lcpp=("" "")
 if [ -x "$lpython" ] && "$lpython" -c 'import llama_cpp' 2>/dev/null; then
     echo "llama.cpp (llama-cpp-python)" >&2
@@ -42,9 +47,10 @@ if [ -x "$lpython" ] && "$lpython" -c 'import llama_cpp' 2>/dev/null; then
     load_lcpp+=("$(load)")
 fi
 
-python3 - "$ours" "$tf" "$lcpp" "$reference" "${load_ours[*]}" "${load_tf[*]}" "${load_lcpp[*]}" "$runs" > "$out/llama.json" <<'PY'
+python3 - "$ours" "$tf" "$lcpp" "$reference" "${load_ours[*]}" "${load_tf[*]}" "${load_lcpp[*]}" "$runs" "$ours_bf16" "$ours_int8" > "$out/llama.json" <<'PY'
 import json, os, statistics, subprocess, sys
 ours, tf, lcpp = (json.loads(a) for a in sys.argv[1:4])
+reduced = {"vecdb_bf16": json.loads(sys.argv[9]), "vecdb_int8": json.loads(sys.argv[10])}
 def measured(r):
     med = statistics.median(r["seconds"])
     cpu = statistics.median(r["cpu_seconds"])
@@ -64,6 +70,11 @@ else:
     ref = json.load(open(sys.argv[4]))["threads=2"]
     res["llama_cpp"] = {"tok_per_s": ref["packed_tok_per_s"], "source": "reference, not re-measured (" + sys.argv[4] +
                         "; raw sentences of ~21 tokens, not the chat template)"}
+for key, r in reduced.items():
+    res[key] = {**measured(r), "kernel": r["kernel"], "weight_bytes": r["weight_bytes"], "load_before_after": ""}
+    res["ratio_" + key + "_over_transformers"] = res[key]["tok_per_s"] / res["transformers_fp32"]["tok_per_s"]
+res["vecdb"]["kernel"] = ours.get("kernel")
+res["vecdb"]["weight_bytes"] = ours.get("weight_bytes")
 res["ratio_vecdb_over_transformers"] = res["vecdb"]["tok_per_s"] / res["transformers_fp32"]["tok_per_s"]
 res["ratio_vecdb_over_llama_cpp"] = res["vecdb"]["tok_per_s"] / res["llama_cpp"]["tok_per_s"]
 print(json.dumps(res, indent=1))
@@ -75,11 +86,14 @@ m = r["machine"]
 print(f"machine: {m['cpu']}, {m['cores']} cores; {r['runs']} timed passes each, median")
 print("| engine | tokens | median s | tok/s (median) | tok/s (best) | vecdb ratio | tokens per CPU-second | load avg before / after |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-for key, name in (("vecdb", "vecdb llama-bench (batch 16, packed, 2 threads)"),
+for key, name in (("vecdb", "vecdb llama-bench f32 (batch 16, packed, 2 threads)"),
+                  ("vecdb_bf16", "vecdb llama-bench bf16"), ("vecdb_int8", "vecdb llama-bench int8 (Q|K|V bf16)"),
                   ("transformers_fp32", "transformers fp32 (batch 16, left-padded, 2 threads)"),
                   ("llama_cpp", "llama.cpp (llama-cpp-python, packed, 2 threads)")):
     e = r[key]
     ratio = {"vecdb": "1.00x", "transformers_fp32": f"{r['ratio_vecdb_over_transformers']:.2f}x",
+             "vecdb_bf16": f"{r['ratio_vecdb_bf16_over_transformers']:.2f}x over transformers",
+             "vecdb_int8": f"{r['ratio_vecdb_int8_over_transformers']:.2f}x over transformers",
              "llama_cpp": f"{r['ratio_vecdb_over_llama_cpp']:.2f}x"}[key]
     if "median_s" in e:
         print(f"| {name} | {e['tokens']} | {e['median_s']:.2f} | {e['tok_per_s']:.1f} | {e['best_tok_per_s']:.1f} | {ratio} | "

@@ -24,10 +24,10 @@ typedef struct vecdb_kernel_table {
     void (*rms_norm)(const float *x, const float *weight, float *y, size_t rows, size_t dim, float epsilon);
     void (*softmax)(float *x, size_t count, float *_Nullable log_sum_exp);
     void (*swiglu)(const float *gate, const float *up, float *out, size_t count);
-    void (*weighted_sum)(const float *weights, size_t count, const float *rows, size_t row_stride, size_t dim,
-                         float *out);
-    void (*scores_transposed)(const float *query, const float *keys_t, size_t dim, size_t padded, float scale,
-                              float *scores);
+    void (*weighted_sum)(const float *weights, size_t weights_stride, size_t queries, size_t count, const float *rows,
+                         size_t row_stride, size_t dim, float *out, size_t out_stride);
+    void (*scores_transposed)(const float *query, size_t query_stride, size_t queries, const float *keys_t, size_t dim,
+                              size_t padded, float scale, float *scores, size_t scores_stride);
     void (*half_to_float)(const void *src, float *dst, size_t count);
 } vecdb_kernel_table;
 
@@ -71,6 +71,60 @@ bool vecdb_int8_kernel_supported(int index);
 extern int vecdb_int8_kernel_active_index_value;
 static inline int vecdb_int8_kernel_active_index(void) { return vecdb_int8_kernel_active_index_value; }
 static inline const vecdb_int8_kernel *vecdb_int8_kernel_at(int index) { return &vecdb_int8_kernels[index]; }
+
+/// The two packed weight formats of the reduced-precision products (packed_gemm.c, docs/KERNELS.md).
+typedef enum vecdb_packed_format { VECDB_PACKED_INT8 = 0, VECDB_PACKED_BF16 = 1, VECDB_PACKED_F32 = 2 } vecdb_packed_format;
+
+/// One product y += x · Wᵀ over packed operands: `rows` rows of converted activations `x` (u8 codes or bf16, `x_stride`
+/// elements apart, each `groups`·G long, G = 4 for int8, 2 for bf16, 1 for float32) against `columns` output channels packed in
+/// panels of 16. For int8, row r's value i is x_scale[r]·(code − x_zero[r]) and channel c's is w_scale[c]·code, and
+/// w_sum[c] is Σ of channel c's codes (so the kernel can remove the zero point exactly); both arrays cover every
+/// channel of every panel. bf16 and float32 leave the four scale arrays unused.
+typedef struct vecdb_packed_gemm {
+    size_t rows, columns, groups;
+    const void *x;
+    size_t x_stride;
+    const void *weights;
+    float *y;
+    size_t y_stride;
+    const float *_Nullable x_scale;
+    const int32_t *_Nullable x_zero;
+    const float *_Nullable w_scale;
+    const int32_t *_Nullable w_sum;
+} vecdb_packed_gemm;
+
+/// One variant of one format's product, run over panels [panel_begin, panel_end) so callers can split the channels
+/// between threads.
+typedef struct vecdb_packed_gemm_kernel {
+    /// "avx512vnni", "avx512bf16", "avx512" (float32) or "portable".
+    const char *name;
+    vecdb_packed_format format;
+    /// Converts `rows` rows of `k` floats (`x_stride` apart) to this format's activations, padded to `out_stride`
+    /// elements: int8 quantises each row to unsigned codes with its own scale and zero point (asymmetric over the
+    /// row's range, 0 included; padding gets the zero point), bf16 rounds to nearest even (padding gets 0, and the
+    /// scale and zero arrays are not touched). NULL for float32, whose rows are read where they are.
+    void (*_Nullable convert)(const float *x, size_t rows, size_t k, size_t x_stride, void *out, size_t out_stride,
+                    float *_Nullable scale, int32_t *_Nullable zero);
+    void (*multiply_add)(const vecdb_packed_gemm *product, size_t panel_begin, size_t panel_end);
+} vecdb_packed_gemm_kernel;
+
+extern const vecdb_packed_gemm_kernel vecdb_packed_gemm_kernels[];
+extern const int vecdb_packed_gemm_kernel_count;
+bool vecdb_packed_gemm_kernel_supported(int index);
+/// The fastest supported variant of `format`, or the portable one when `requested` (the value of `VECDB_KERNELS`)
+/// names the portable or AVX2 float set.
+int vecdb_packed_gemm_kernel_choose(vecdb_packed_format format, const char *_Nullable requested);
+static inline const vecdb_packed_gemm_kernel *vecdb_packed_gemm_kernel_at(int index) { return &vecdb_packed_gemm_kernels[index]; }
+
+/// Quantises the `n` × `k` row-major float matrix `w` per row (output channel) to codes −127…127 in the packed int8
+/// layout (`packed`: ⌈n/16⌉·16 × ⌈k/4⌉·4 bytes), with each channel's scale and code sum (⌈n/16⌉·16 entries each;
+/// padding channels get 0).
+void vecdb_pack_int8_weights(const float *w, size_t n, size_t k, int8_t *packed, float *scale, int32_t *sum);
+/// Rounds `w` (n × k) to bf16 in the packed bf16 layout (⌈n/16⌉·16 × ⌈k/2⌉·2 values).
+void vecdb_pack_bf16_weights(const float *w, size_t n, size_t k, uint16_t *packed);
+/// Copies `w` (n × k) into the packed float32 layout (⌈n/16⌉·16 × k values).
+void vecdb_pack_f32_weights(const float *w, size_t n, size_t k, float *packed);
+
 
 /// IEEE binary16 → binary32, exact for every input (subnormals, infinities and NaNs included). Bit arithmetic rather
 /// than a conversion instruction: it is the same on every CPU, and callers use it for a few block scales per row.
