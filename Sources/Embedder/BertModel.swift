@@ -2,7 +2,8 @@ import BLAS
 import Foundation
 import Kernels
 
-/// A BERT encoder (Hugging Face `BertModel` layout) run on OpenBLAS; its token states are pooled by `Pooling`.
+/// A BERT encoder (Hugging Face `BertModel` layout), its linear layers at `precision` (`LinearWeights`: OpenBLAS or
+/// vecdb's packed products); its token states are pooled by `Pooling`.
 ///
 /// Sequences of a batch are packed back to back instead of padded to the longest one: every step except
 /// attention treats tokens independently, so packing gives the same result as a padded batch with an

@@ -2,7 +2,7 @@ import BLAS
 import Foundation
 import Kernels
 
-/// A Llama-architecture decoder (SmolLM2) run in f32 on OpenBLAS, for embeddings rather than generation.
+/// A Llama-architecture decoder (SmolLM2), for embeddings rather than generation; its linear layers run at `precision`.
 ///
 /// All weights are dequantised once at load into f32 row-major matrices (`[out, in]`), so each projection is a
 /// single product over all tokens of a batch; SmolLM2-135M takes about 540 MB this way at f32 (`weightBytes`), and the

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A sentence-transformers BERT model folder (e.g. all-MiniLM-L6-v2): WordPiece → BERT → masked mean
-/// pooling → L2 normalisation, computed by vecdb's own code on OpenBLAS.
+/// pooling → L2 normalisation, computed by vecdb's own code (linear layers on OpenBLAS or its packed products).
 ///
 /// Also accepts a plain Hugging Face BERT folder (`config.json`, `model.safetensors`, `tokenizer.json` or
 /// `vocab.txt`): mean pooling, up to min(512, max_position_embeddings) tokens.
