@@ -165,8 +165,10 @@ static void bf16_gemm_portable(const vecdb_packed_gemm *g, size_t panel_begin, s
                 if (c >= g->columns) break;
                 float total = 0;
                 for (size_t i = 0; i < g->groups; i++) {
-                    total = fmaf(float_from_bf16(row[2 * i]), float_from_bf16(panel[i * PANEL * 2 + lane * 2]), total);
-                    total = fmaf(float_from_bf16(row[2 * i + 1]), float_from_bf16(panel[i * PANEL * 2 + lane * 2 + 1]), total);
+                    // A product of two bf16 values is exact in float32, so this equals a fused multiply-add — without
+                    // fmaf, which is a slow libm call on the baseline x86-64 target.
+                    total += float_from_bf16(row[2 * i]) * float_from_bf16(panel[i * PANEL * 2 + lane * 2]);
+                    total += float_from_bf16(row[2 * i + 1]) * float_from_bf16(panel[i * PANEL * 2 + lane * 2 + 1]);
                 }
                 y[c] += total;
             }
@@ -185,7 +187,7 @@ static void f32_gemm_portable(const vecdb_packed_gemm *g, size_t panel_begin, si
                 size_t c = p * PANEL + lane;
                 if (c >= g->columns) break;
                 float total = 0;
-                for (size_t i = 0; i < g->groups; i++) total = fmaf(row[i], panel[i * PANEL + lane], total);
+                for (size_t i = 0; i < g->groups; i++) total += row[i] * panel[i * PANEL + lane];  // no fmaf: see bf16
                 y[c] += total;
             }
         }

@@ -91,7 +91,9 @@ struct ModelOptions: ParsableArguments {
 
     /// What `--model` names, ready to fill or rank its space: a model, an adapter, or the lexical space `bm25`.
     func space(in snapshot: Snapshot?) throws -> SpaceEmbedding {
-        try ModelOptions.resolver.space(model, options: options, collection: collection, in: snapshot)
+        let space = try ModelOptions.resolver.space(model, options: options, collection: collection, in: snapshot)
+        noteSlowPrecision(space)
+        return space
     }
 
     /// As `space`, for commands that use one vector space.
@@ -106,8 +108,10 @@ struct ModelOptions: ParsableArguments {
     /// The model asked for, loaded with the vector spaces asked for, or the adapter of that name the database (read in
     /// `snapshot`) holds.
     func embedder(in snapshot: Snapshot?, promptWhenUnset: String? = nil) throws -> SpaceEmbedder {
-        try ModelOptions.resolver.embedder(model, options: options, collection: collection, promptWhenUnset: promptWhenUnset,
-                                           in: snapshot)
+        let embedder = try ModelOptions.resolver.embedder(model, options: options, collection: collection,
+                                                          promptWhenUnset: promptWhenUnset, in: snapshot)
+        noteSlowPrecision(embedder)
+        return embedder
     }
 
     /// As `embedder`, for commands that use one vector space.
@@ -146,6 +150,17 @@ extension StopwordList: ExpressibleByArgument {}
 /// Writes one JSON value as a line on stdout and flushes, so a reader sees it at once.
 func printJSONLine(_ object: Any) {
     FileHandle.standardOutput.write(ResultJSON.data(object) + Data("\n".utf8))
+}
+
+/// Says on stderr when `space` runs a reduced precision on the portable product (a CPU without AVX-512 VNNI / BF16, or
+/// `VECDB_KERNELS=portable`): there it is slower than f32, not faster.
+func noteSlowPrecision(_ space: SpaceEmbedding) {
+    if let embedder = space as? SpaceEmbedder, embedder.reference.precision != .f32,
+       embedder.reference.precision.kernelName == "portable" {
+        let precision = embedder.reference.precision.rawValue
+        printError("note: \(precision) runs on the portable product here (no AVX-512 \(precision == "int8" ? "VNNI" : "BF16") "
+            + "in use), slower than f32; `vecdb info` shows each precision's kernel")
+    }
 }
 
 /// Text to stderr (progress and notes), leaving stdout for results.

@@ -227,6 +227,7 @@ struct EvalCommand: ParsableCommand {
                     ? EmbeddingOptions(poolings: list(pooling), prompts: list(prompt), maxTokens: maxTokens, precision: precision)
                     : EmbeddingOptions(precision: precision)
                 embedder = try resolver.embedder(for: .model(reference), options: options, collection: collection)
+                noteSlowPrecision(embedder)
             case let target?:
                 embedder = try resolver.embedder(for: target)
             }

@@ -125,6 +125,7 @@ struct QueryCommand: ParsableCommand {
         var rankings: [[(id: UInt64, score: Float)]] = []
         for spec in specs {
             let space = try ModelOptions.resolver.space(spec: spec, in: snapshot)
+            noteSlowPrecision(space)
             let collection = try snapshot.existingCollection(for: space.spaces[0])
             if collection.isLexical {
                 rankings.append(try snapshot.nearestText(text, collection: collection.name, k: max(collection.count, 1), filter: filter))
