@@ -131,33 +131,52 @@ public struct HNSWIndex: Sendable {
     /// make repeated searches allocation-free (it also keeps the blocks resolved in a read transaction, for every
     /// later read transaction of the same snapshot).
     /// In a write transaction, changes held by an unflushed `HNSWWriter` are not visible.
-    /// With `accept`, only documents it takes are returned (and counted toward k); the walk still passes through
-    /// the others.
+    /// With `nodes` (made by `nodes(in:where:)` in the same snapshot), only its members are returned and counted
+    /// toward k; the walk still passes through the others (see `GraphAccess.searchLayer`).
     public func search(_ query: [Float], k: Int, ef: Int, in txn: Transaction, scratch: SearchScratch? = nil,
-                       accept: ((UInt64) -> Bool)? = nil) throws -> [(id: UInt64, score: Float)] {
+                       allowing nodes: HNSWNodeSet? = nil) throws -> [(id: UInt64, score: Float)] {
         guard query.count == dimensions else { throw HNSWError.dimensionMismatch(expected: dimensions, got: query.count) }
         let scratch = scratch ?? SearchScratch()
-        let graph: GraphAccess
-        if txn.isReadOnly, let g = scratch.graph, scratch.graphEnvironment === txn.environment,
-           scratch.graphSnapshot == txn.id, g.table == table, g.collection == collection {
-            // The snapshot the cached table was resolved in: the same pages, pinned again by this reader.
-            g.transaction = txn
-            graph = g
-        } else {
-            graph = GraphAccess(txn: txn, table: table, collection: collection, meta: try loadMeta(txn), writable: false)
-            // Only a read transaction's pages stay in place; a write transaction's may move at any put.
-            scratch.graph = txn.isReadOnly ? graph : nil
-            scratch.graphEnvironment = txn.isReadOnly ? txn.environment : nil
-            scratch.graphSnapshot = txn.id
-        }
+        let graph = try graph(in: txn, scratch: scratch)
         defer { graph.transaction = nil }
         guard k > 0, graph.meta.entryPoint != HNSWLayout.noNode else { return [] }
         graph.failure = nil
         let results = query.withUnsafeBytes { q in
-            graph.searchKNN(q.baseAddress!, k: k, ef: max(ef, k), scratch: scratch, accept: accept)
+            graph.searchKNN(q.baseAddress!, k: k, ef: max(ef, k), scratch: scratch, allowing: nodes)
         }
         if let failure = graph.failure { throw failure }
         return results
+    }
+
+    /// The live nodes whose document `accept` takes, in the snapshot of `txn`: what a filtered `search` of that
+    /// snapshot may return. Reads every node's header once, in storage order (a stream of small records).
+    public func nodes(in txn: Transaction, scratch: SearchScratch? = nil, where accept: (UInt64) -> Bool) throws -> HNSWNodeSet {
+        let graph = try graph(in: txn, scratch: scratch ?? SearchScratch())
+        defer { graph.transaction = nil }
+        let bound = graph.meta.nodeCount
+        var words = [UInt64](repeating: 0, count: (Int(bound) + 63) / 64)
+        var count = 0
+        for node in 0..<bound where !graph.isDeleted(node) && accept(graph.document(node)) {
+            words[Int(node >> 6)] |= 1 << UInt64(node & 63)
+            count += 1
+        }
+        return HNSWNodeSet(words: words, bound: bound, count: count)
+    }
+
+    /// The graph of the snapshot of `txn`: the one `scratch` resolved in an earlier read of that snapshot (the same
+    /// pages, pinned again by this reader), or a new one. The caller clears its `transaction` when done.
+    private func graph(in txn: Transaction, scratch: SearchScratch) throws -> GraphAccess {
+        if txn.isReadOnly, let g = scratch.graph, scratch.graphEnvironment === txn.environment,
+           scratch.graphSnapshot == txn.id, g.table == table, g.collection == collection {
+            g.transaction = txn
+            return g
+        }
+        let graph = GraphAccess(txn: txn, table: table, collection: collection, meta: try loadMeta(txn), writable: false)
+        // Only a read transaction's pages stay in place; a write transaction's may move at any put.
+        scratch.graph = txn.isReadOnly ? graph : nil
+        scratch.graphEnvironment = txn.isReadOnly ? txn.environment : nil
+        scratch.graphSnapshot = txn.id
+        return graph
     }
 
     /// Checks the graph: no link to a missing, removed or lower-level node; no self links; degree ≤ M on upper layers
@@ -668,13 +687,19 @@ extension GraphAccess {
     /// SEARCH-LAYER: best-first search on `level` from `entry`, keeping the `ef` closest nodes found in
     /// `scratch.results` (a max-heap). Stops when the closest unexpanded candidate is farther than the farthest kept.
     ///
-    /// With `accept`, only accepted nodes are kept, but every node is expanded: the walk passes through nodes a
-    /// filter rejects to reach the ones it keeps (filtered HNSW, as hnswlib and Qdrant do), so a filter that keeps
-    /// few nodes costs a longer walk, never a wrong answer — the planner above sends such filters to an exact scan.
+    /// With `allowed` (a filtered search), only its nodes are kept, and the walk passes through the others to reach
+    /// them (filtered HNSW), so a filter that keeps few nodes costs a longer walk, never a wrong answer — the planner
+    /// above sends such filters to an exact scan. How it passes through depends on `twoHop` (`FilteredWalk`):
+    /// - false (a filter keeping most nodes): every neighbour's distance is computed and every one may become a
+    ///   candidate, as hnswlib and Qdrant do;
+    /// - true (a sparse filter): only allowed nodes get a distance and become candidates; a neighbour the filter
+    ///   rejects is passed through at once, its own allowed neighbours taken in its place, up to M0 per expansion
+    ///   (ACORN-1's two-hop expansion). The walk then runs on the allowed nodes alone, with about as many distances
+    ///   as an unfiltered walk, where the other way computes 1/s of them for selectivity s.
     ///
     /// With `locks` (a parallel build), each list is read under its lock: other threads are writing lists.
     func searchLayer(_ q: UnsafeRawPointer, entry: Neighbour, ef: Int, level: Int, scratch: SearchScratch,
-                     accept: ((UInt32) -> Bool)? = nil, locks: ListLocks? = nil) {
+                     allowed: NodeBits? = nil, twoHop: Bool = false, locks: ListLocks? = nil) {
         scratch.beginTraversal(nodeCount: Int(meta.nodeCount))
         // Heaps and tables in locals: no class-property access (and exclusivity check) per step of the hot loop.
         var candidates = scratch.candidates
@@ -683,10 +708,11 @@ extension GraphAccess {
         results.reserve(ef + 1)
         let visited = scratch.visited
         let stamp = scratch.generation
-        let batchNodes = scratch.batchNodes, batchDistances = scratch.batchDistances
+        let batchNodes = scratch.batchNodes, batchDistances = scratch.batchDistances, passed = scratch.passedNodes
         visited[Int(entry.node)] = stamp
+        // The entry (the descent's closest node) is expanded even when the filter rejects it: the walk starts there.
         candidates.push(entry)
-        if accept?(entry.node) ?? true { results.push(entry) }
+        if allowed?.contains(entry.node) ?? true { results.push(entry) }
         // Block base tables in locals: no class-property access in the loop. Sized for every node first, so that
         // resolving a block on the slow path fills these same tables in place (no reallocation under our feet).
         let blocks = Int(meta.nodeCount >> UInt32(HNSWLayout.blockShift)) + 1
@@ -696,21 +722,23 @@ extension GraphAccess {
         let linkBases = links.bases, linkStride = linkRecordSize
         let shift = UInt32(HNSWLayout.blockShift), mask = HNSWLayout.slotMask
         let nodeCount = meta.nodeCount
+        let expansionLimit = M0
+        @inline(__always) func levelList(_ node: UInt32) -> UnsafeRawPointer {
+            if level == 0, let base = linkBases[Int(node >> shift)] {
+                return UnsafeRawPointer(base) + Int(node & mask) * linkStride
+            }
+            return self.list(node, level: level)
+        }
         while !candidates.isEmpty {
             let c = candidates.top
             if results.count >= ef && c.distance > results.top.distance { break }
             candidates.pop()
-            let list: UnsafeRawPointer
-            if level == 0, let base = linkBases[Int(c.node >> shift)] {
-                list = UnsafeRawPointer(base) + Int(c.node & mask) * linkStride
-            } else {
-                list = self.list(c.node, level: level)
-            }
+            let list = levelList(c.node)
             // Three passes over the neighbour list instead of one: (1) drop visited ones, (2) all distances, with the
             // memory requests pipelined (see `distances`), (3) heap updates.
             locks?.lock(c.node)
             let count = min(GraphAccess.count(list), HNSWLayout.maxListLength)
-            var fresh = 0
+            var fresh = 0, passing = 0
             for i in 0..<count {
                 let m = GraphAccess.neighbour(list, i)
                 // A damaged database must fail the search, not index past the visited table.
@@ -720,17 +748,47 @@ extension GraphAccess {
                 }
                 if visited[Int(m)] == stamp { continue }
                 visited[Int(m)] = stamp
-                batchNodes[fresh] = m
-                fresh += 1
+                if twoHop, let allowed, !allowed.contains(m) {
+                    passed[passing] = m
+                    passing += 1
+                    vecdb_prefetch(levelList(m))
+                } else {
+                    batchNodes[fresh] = m
+                    fresh += 1
+                }
             }
             locks?.unlock(c.node)
+            // Two-hop: the allowed neighbours of the rejected ones, nearest hop first, until the expansion is full.
+            var p = 0
+            while p < passing && fresh < expansionLimit, let allowed {
+                let through = passed[p]
+                p += 1
+                let second = levelList(through)
+                for i in 0..<min(GraphAccess.count(second), HNSWLayout.maxListLength) where fresh < expansionLimit {
+                    let m = GraphAccess.neighbour(second, i)
+                    guard m < nodeCount else {
+                        noteMissingNode(m, linkedFrom: through, level: level)
+                        continue
+                    }
+                    if visited[Int(m)] == stamp || !allowed.contains(m) { continue }
+                    visited[Int(m)] = stamp
+                    batchNodes[fresh] = m
+                    fresh += 1
+                }
+            }
+            if fresh == 0 && passing > 0 {
+                // Nothing allowed within two hops: the rejected neighbours become candidates themselves (as the walk
+                // through every neighbour would make them), so a sparse region never ends the walk early.
+                for i in 0..<passing { batchNodes[i] = passed[i] }
+                fresh = passing
+            }
             distances(q, count: fresh, scratch: scratch)
             for j in 0..<fresh {
                 let d = batchDistances[j]
                 if results.count < ef || d < results.top.distance {
                     let e = Neighbour(d, batchNodes[j])
                     candidates.push(e)
-                    if accept?(e.node) ?? true {
+                    if allowed?.contains(e.node) ?? true {
                         results.push(e)
                         if results.count > ef { results.pop() }
                     }
@@ -765,9 +823,9 @@ extension GraphAccess {
     }
 
     /// K-NN-SEARCH: greedy descent to layer 1, SEARCH-LAYER on layer 0 with `ef`, the `k` closest live nodes (of
-    /// those whose document `accept` takes, when given).
+    /// `allowed`, when given).
     func searchKNN(_ q: UnsafeRawPointer, k: Int, ef: Int, scratch: SearchScratch,
-                   accept: ((UInt64) -> Bool)? = nil) -> [(id: UInt64, score: Float)] {
+                   allowing allowed: HNSWNodeSet? = nil) -> [(id: UInt64, score: Float)] {
         let entry = meta.entryPoint
         guard entry < meta.nodeCount else {
             failure = HNSWError.entryPointOutOfRange(entry: entry, nodeCount: meta.nodeCount)
@@ -786,9 +844,11 @@ extension GraphAccess {
             ep = greedyClosest(q, from: ep, level: l, scratch: scratch)
             l -= 1
         }
-        if let accept {
-            // A removed node is unreachable, but the walk may start at one; it never counts toward k.
-            searchLayer(q, entry: ep, ef: ef, level: 0, scratch: scratch) { [self] in !isDeleted($0) && accept(document($0)) }
+        if let allowed {
+            allowed.withBits { bits in
+                let walk = FilteredWalk(allowed: allowed.count, live: Int(meta.liveCount), M: M)
+                searchLayer(q, entry: ep, ef: ef, level: 0, scratch: scratch, allowed: bits, twoHop: walk.twoHop)
+            }
         } else {
             searchLayer(q, entry: ep, ef: ef, level: 0, scratch: scratch)
         }
@@ -796,7 +856,8 @@ extension GraphAccess {
         if scratch.walksQuantized { rescore(q, &scratch.sorted, scratch: scratch) }
         var out: [(id: UInt64, score: Float)] = []
         out.reserveCapacity(k)
-        // Removed nodes are unreachable (nothing links to them), checked here only as a guard: k header reads.
+        // Removed nodes are unreachable (nothing links to them) and never allowed, checked here only as a guard: k
+        // header reads.
         for e in scratch.sorted where out.count < k && !isDeleted(e.node) {
             out.append((id: document(e.node), score: -e.distance))
         }

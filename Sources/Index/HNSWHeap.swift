@@ -103,6 +103,8 @@ public final class SearchScratch {
     let batchNodes = UnsafeMutablePointer<UInt32>.allocate(capacity: HNSWLayout.maxListLength)
     let batchDistances = UnsafeMutablePointer<Float>.allocate(capacity: HNSWLayout.maxListLength)
     let batchVectors = UnsafeMutablePointer<UnsafeRawPointer>.allocate(capacity: HNSWLayout.maxListLength)
+    /// One neighbour list's unvisited nodes that a sparse filter rejects: the filtered walk's second hop goes through them.
+    let passedNodes = UnsafeMutablePointer<UInt32>.allocate(capacity: HNSWLayout.maxListLength)
     /// Block table resolved in a read transaction, reused by later reads of the same snapshot (see `HNSWIndex.search`).
     var graph: GraphAccess?
     /// The environment and snapshot (transaction id) `graph` belongs to. Weak: a scratch must not keep a closed
@@ -127,6 +129,7 @@ public final class SearchScratch {
         batchNodes.deallocate()
         batchDistances.deallocate()
         batchVectors.deallocate()
+        passedNodes.deallocate()
         candidates.deallocate()
         results.deallocate()
     }

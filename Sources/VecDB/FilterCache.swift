@@ -1,9 +1,12 @@
 import Foundation
+import Index
 
 /// Filters evaluated recently, by snapshot: an application asks many queries under one filter (a tenant, a
 /// language, a date range), and between two commits the documents a filter matches cannot change. A read
 /// transaction's id names a committed state, so an entry is exact for that id; a commit makes every entry stale,
 /// and the next query evaluates again. Write batches never use it (their id is reused by the state they commit).
+/// With the documents, an entry keeps the nodes they are in each indexed collection the filter walked
+/// (`HNSWIndex.nodes(in:where:)`), made from the documents on the first filtered walk.
 final class FilterCache: @unchecked Sendable {
     /// Entries kept: the most recently used filters.
     static let capacity = 8
@@ -12,6 +15,8 @@ final class FilterCache: @unchecked Sendable {
         var snapshot: Int
         var filter: MetadataFilter
         var matches: DocumentSet
+        /// By collection id.
+        var nodes: [UInt32: HNSWNodeSet] = [:]
     }
 
     private let lock = NSLock()
@@ -24,6 +29,18 @@ final class FilterCache: @unchecked Sendable {
             let entry = entries.remove(at: index)
             entries.append(entry)
             return entry.matches
+        }
+    }
+
+    func nodes(_ filter: MetadataFilter, snapshot: Int, collection: UInt32) -> HNSWNodeSet? {
+        lock.withLock { entries.last(where: { $0.snapshot == snapshot && $0.filter == filter })?.nodes[collection] }
+    }
+
+    /// Keeps `nodes` with the filter's documents, while they are still kept.
+    func store(_ nodes: HNSWNodeSet, for filter: MetadataFilter, snapshot: Int, collection: UInt32) {
+        lock.withLock {
+            guard let index = entries.lastIndex(where: { $0.snapshot == snapshot && $0.filter == filter }) else { return }
+            entries[index].nodes[collection] = nodes
         }
     }
 

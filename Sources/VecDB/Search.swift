@@ -81,7 +81,7 @@ extension Snapshot {
             throw VecDBError.invalidArgument("query vector has \(query.count) dimensions; collection '\(name)' has \(collection.dimensions)")
         }
         if let filter {
-            return try rankFiltered(collection, query: query, k: k, mode: mode, matching: try documents(matching: filter))
+            return try rankFiltered(collection, query: query, k: k, mode: mode, filter: filter, matching: try documents(matching: filter))
         }
         var resolved = mode
         if database.environment.options.noLock {
@@ -106,15 +106,15 @@ extension Snapshot {
         }
     }
 
-    /// A filtered search, planned from the number of matching documents `m`. The filtered graph walk must pass about
-    /// 1/s nodes (s = m / n, the filter's selectivity) for each of the ef it keeps, each with up to 2M neighbours:
-    /// about ef · 2M · n / m distance computations. An exact scan of the matches costs m lookups of a vector in the
+    /// A filtered search, planned from the number of matching documents m of the collection's n. The walk
+    /// (`FilteredWalk`: every neighbour's distance while s = m / n ≥ ½, two hops below) is expected to cost
+    /// `FilteredWalk.cost(ef:)` distance computations; an exact scan of the matches costs m lookups of a vector in the
     /// `vectors` B-tree, each measured at about `scanCostInDistances` walk distances (bench/RESULTS.md, "Filtered
-    /// search": 0.8–1.1 µs against 0.17 µs). The two meet at m = √(ef · 2M · n / scanCostInDistances), below which
-    /// the matches are scanned exactly (e.g. 23,000 of 1M at ef 100, M 16), so a filtered query is never much
-    /// slower than the exact scan of its matches.
+    /// search": 0.8–1.1 µs against 0.17 µs). The matches are scanned exactly when that is cheaper, or when the
+    /// walk would not hold its recall (`FilteredWalk.dependable`: under about 5 % allowed at M 16), so a filtered
+    /// query is never much slower than the exact scan of its matches and never much less exact than the walk.
     private func rankFiltered(_ collection: VectorCollection, query: [Float], k: Int, mode: SearchMode,
-                              matching: DocumentSet) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int, mode: SearchMode) {
+                              filter: MetadataFilter, matching: DocumentSet) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int, mode: SearchMode) {
         let ef: Int
         switch mode {
         case .exact:
@@ -129,16 +129,28 @@ extension Snapshot {
             let found = try scan(collection, query: query, k: k, matching: matching)
             return (found.ranked, found.scanned, .exact)
         }
-        let crossover = (Double(ef) * Double(2 * parameters.M) * Double(collection.count) / Snapshot.scanCostInDistances).squareRoot()
-        if mode == .automatic && Double(matching.count) < crossover {
+        let walk = FilteredWalk(allowed: matching.count, live: collection.count, M: parameters.M)
+        if mode == .automatic && (!walk.dependable || Double(matching.count) * Snapshot.scanCostInDistances < walk.cost(ef: ef)) {
             let found = try scan(collection, query: query, k: k, matching: matching)
             return (found.ranked, found.scanned, .exact)
         }
         let index = HNSWIndex(table: tables.hnsw, collection: collection.id, dimensions: collection.dimensions)
         let ranked = try database.searchScratches.withScratch { scratch in
-            try index.search(query, k: k, ef: ef, in: txn, scratch: scratch) { matching.contains($0) }
+            let nodes = try allowedNodes(filter, matching: matching, in: collection, index: index, scratch: scratch)
+            return try index.search(query, k: k, ef: ef, in: txn, scratch: scratch, allowing: nodes)
         }
         return (ranked, 0, .index(ef: ef))
+    }
+
+    /// The index nodes of the documents `filter` matches (`matching`), kept with them in `FilterCache` when the
+    /// documents are: a run of queries under one filter reads the nodes' headers once.
+    private func allowedNodes(_ filter: MetadataFilter, matching: DocumentSet, in collection: VectorCollection,
+                              index: HNSWIndex, scratch: SearchScratch) throws -> HNSWNodeSet {
+        let cacheable = txn.isReadOnly && !database.environment.options.noLock
+        if cacheable, let cached = database.filterCache.nodes(filter, snapshot: id, collection: collection.id) { return cached }
+        let nodes = try index.nodes(in: txn, scratch: scratch, where: matching.contains)
+        if cacheable { database.filterCache.store(nodes, for: filter, snapshot: id, collection: collection.id) }
+        return nodes
     }
 
     /// Exact search of the matching documents: one vector lookup per match when they are few, else the scan with

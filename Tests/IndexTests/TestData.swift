@@ -113,14 +113,16 @@ func assertRecall(of candidate: HNSWIndex, within tolerance: Double, of referenc
     print("\(label):\(report)")
 }
 
-/// Mean recall@k of the index against exact search over the live `ids`.
-func recall(_ index: HNSWIndex, _ t: TempEnvironment, queries: [[Float]], vectors: [[Float]], ids: [Int], k: Int, ef: Int) throws -> Double {
+/// Mean recall@k of the index against exact search over the live `ids` (with `nodes`, a filtered search: `ids`
+/// are then the live ids the filter keeps).
+func recall(_ index: HNSWIndex, _ t: TempEnvironment, queries: [[Float]], vectors: [[Float]], ids: [Int], k: Int, ef: Int,
+            allowing nodes: HNSWNodeSet? = nil) throws -> Double {
     let scratch = SearchScratch()
     var hits = 0
     try t.env.read { txn in
         for q in queries {
             let truth = Set(exactTopK(q, vectors: vectors, ids: ids, k: k))
-            let found = try index.search(q, k: k, ef: ef, in: txn, scratch: scratch)
+            let found = try index.search(q, k: k, ef: ef, in: txn, scratch: scratch, allowing: nodes)
             hits += found.filter { truth.contains(Int($0.id)) }.count
         }
     }

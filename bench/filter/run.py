@@ -89,6 +89,8 @@ def main():
     ap.add_argument("--efs", default="10,20,40,80,160,320")
     ap.add_argument("--batch", type=int, default=1000, help="vecdb documents per write batch")
     ap.add_argument("--reuse", action="store_true", help="reuse the indexes a previous run saved in bench/out")
+    ap.add_argument("--thresholds", default=",".join(map(str, THRESHOLDS)),
+                    help="bucket bounds T of the filters {bucket < T} (of 10,000 buckets: 5000 keeps 50 %%)")
     ap.add_argument("--skip", default="", help="comma-separated peers to leave out: faiss,hnswlib")
     a = ap.parse_args()
     if a.report:
@@ -96,6 +98,7 @@ def main():
             print(report(json.load(f)))
         return
     efs = [int(x) for x in a.efs.split(",")]
+    thresholds = [int(x) for x in a.thresholds.split(",")]
     skip = set(x for x in a.skip.split(",") if x)
     os.makedirs(OUT, exist_ok=True)
     if a.scifact:
@@ -125,23 +128,23 @@ def main():
     queries[:low_n].tofile(p("queries-low.f32"))
     bucket.tofile(p("bucket.i32"))
 
-    cells = [None] + THRESHOLDS  # None: unfiltered
+    cells = [None] + thresholds  # None: unfiltered
     masks = {None: np.ones(n, dtype=bool)}
     truths = {None: ann.exact_top(base, queries, K)}
     truths[None].tofile(p("truth-all.i32"))
-    for t in THRESHOLDS:
+    for t in thresholds:
         masks[t] = bucket < t
         truths[t] = filtered_truth(base, queries, masks[t], K)
         truths[t].tofile(p(f"truth-{t}.i32"))
-    where = {t: json.dumps({"bucket": {"$lt": t}}) for t in THRESHOLDS}
+    where = {t: json.dumps({"bucket": {"$lt": t}}) for t in thresholds}
 
     res = {"data": data, "n": n, "dims": dims, "queries": nq, "M": 16, "efConstruction": 200, "k": K,
            "rounds": a.rounds, "efs": efs, "low_queries": low_n,
            "cpu": sh("grep -m1 'model name' /proc/cpuinfo | sed 's/.*: *//'"), "cores": os.cpu_count(),
            "uptime_before": sh("uptime"), "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
            "commit": sh(f"git -C {ROOT} rev-parse --short HEAD"),
-           "selectivity": {str(t): int(masks[t].sum()) / n for t in THRESHOLDS},
-           "matches": {str(t): int(masks[t].sum()) for t in THRESHOLDS}, "build": {}}
+           "thresholds": thresholds, "selectivity": {str(t): int(masks[t].sum()) / n for t in thresholds},
+           "matches": {str(t): int(masks[t].sum()) for t in thresholds}, "build": {}}
     print(f"{n} x {dims}, {nq} queries; {res['cpu']}; {res['uptime_before']}", file=sys.stderr)
 
     # ---- builds
@@ -167,8 +170,8 @@ def main():
             res["build"]["faiss_s"] = time.perf_counter() - t0
             faiss.write_index(fx, fpath)
             print(f"faiss build {res['build']['faiss_s']:.1f} s", file=sys.stderr)
-        bitmaps = {t: np.packbits(masks[t], bitorder="little") for t in THRESHOLDS}
-        selectors = {t: faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmaps[t])) for t in THRESHOLDS}
+        bitmaps = {t: np.packbits(masks[t], bitorder="little") for t in thresholds}
+        selectors = {t: faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmaps[t])) for t in thresholds}
     if "hnswlib" not in skip:
         import hnswlib
         res["hnswlib_version"] = getattr(hnswlib, "__version__", "0.8.0")
@@ -184,7 +187,7 @@ def main():
             res["build"]["hnswlib_s"] = time.perf_counter() - t0
             hx.save_index(hpath)
             print(f"hnswlib build {res['build']['hnswlib_s']:.1f} s", file=sys.stderr)
-        allowed = {t: masks[t].tolist() for t in THRESHOLDS}
+        allowed = {t: masks[t].tolist() for t in thresholds}
 
     # ---- sweep
     runs = {}      # (peer, cell, ef) -> [seconds]
@@ -313,7 +316,7 @@ def fmt_q(x):
 
 
 def report(res):
-    cells = ["None"] + [str(t) for t in THRESHOLDS]
+    cells = ["None"] + [str(t) for t in res.get("thresholds", THRESHOLDS)]
     name = lambda c: "none" if c == "None" else f"{100 * res['selectivity'][c]:.3g} % ({res['matches'][c]:,})"
     lines = [f"- data: {res['data']}; n = {res['n']:,} × {res['dims']}, k = {res['k']}, M 16, efConstruction 200, "
              f"one thread, {res['rounds']} interleaved rounds (medians)",

@@ -1,0 +1,78 @@
+import Foundation
+@testable import Index
+import LMDB
+import TestSupport
+import XCTest
+
+/// The filtered walk (`HNSWIndex.search(allowing:)`) against a brute force over the documents a filter keeps, at
+/// selectivities on both sides of the two-hop switch.
+final class FilteredSearchTests: XCTestCase {
+    private var temp: TempEnvironment!
+
+    override func setUpWithError() throws { temp = try TempEnvironment() }
+    override func tearDownWithError() throws { temp.close() }
+
+    func testFilteredWalkFindsTheExactFilteredNeighboursAtEverySelectivity() throws {
+        var data = ClusteredData(dimensions: 64, clusters: 64, seed: 17)
+        let vectors = data.make(12_000)
+        let queries = data.make(60)
+        let index = try buildIndex(temp, vectors: vectors)
+        var random = SplitMix64(seed: 3)
+        // Random subsets uncorrelated with the vectors: 70 % and 55 % walk every neighbour, the rest pass by two hops;
+        // at 3 % and 1 % two hops often find nothing allowed (the planner scans those exactly), and the walk falls
+        // back on rejected neighbours' distances there: a query still finds k.
+        for (percent, twoHop, dependable) in [(70, false, true), (55, false, true), (20, true, true), (10, true, true),
+                                              (5, true, true), (3, true, false), (1, true, false)] {
+            let kept = (0..<vectors.count).filter { _ in random.next() % 100 < UInt64(percent) }
+            let keep = Set(kept.map(UInt64.init))
+            let nodes = try temp.env.read { try index.nodes(in: $0, where: keep.contains) }
+            XCTAssertEqual(nodes.count, kept.count)
+            let walk = FilteredWalk(allowed: nodes.count, live: vectors.count, M: HNSWParameters().M)
+            XCTAssertEqual(walk.twoHop, twoHop, "\(percent) %")
+            XCTAssertEqual(walk.dependable, dependable, "\(percent) %")
+            let r = try recall(index, temp, queries: queries, vectors: vectors, ids: kept, k: 10, ef: 64, allowing: nodes)
+            print(String(format: "filtered walk, %d %% of 12k×64 kept: recall@10 ef=64 %.4f", percent, r))
+            XCTAssertGreaterThanOrEqual(r, 0.97, "\(percent) % kept")
+            try temp.env.read { txn in
+                for q in queries.prefix(10) {
+                    let found = try index.search(q, k: 10, ef: 64, in: txn, allowing: nodes)
+                    XCTAssertEqual(found.count, 10, "a filter keeping ≥ k documents returns k")
+                    XCTAssertTrue(found.allSatisfy { keep.contains($0.id) })
+                    // Exact scores, best first.
+                    for hit in found { XCTAssertEqual(hit.score, Distance.dot(q, vectors[Int(hit.id)]), accuracy: 1e-5) }
+                    XCTAssertEqual(found.map(\.score), found.map(\.score).sorted(by: >))
+                }
+            }
+        }
+    }
+
+    func testNodeSetsLeaveOutRemovedNodesAndLaterOnes() throws {
+        var data = ClusteredData(dimensions: 16, clusters: 8, seed: 5)
+        let vectors = data.make(3_000)
+        let index = try buildIndex(temp, vectors: vectors)
+        let even: (UInt64) -> Bool = { $0 % 2 == 0 }
+        try temp.env.write { txn in
+            let w = try index.writer(in: txn)
+            XCTAssertEqual(try w.remove(ids: (0..<100).map { UInt64($0 * 2) }), 100)
+            try w.flush()
+        }
+        let before = try temp.env.read { try index.nodes(in: $0, where: even) }
+        XCTAssertEqual(before.bound, 3_000)
+        XCTAssertEqual(before.count, 1_500 - 100)
+        // A set made in one snapshot never lets through a node added after it, whatever its document.
+        try temp.env.write { txn in
+            let w = try index.writer(in: txn)
+            try w.insert([(id: 10_000, vector: vectors[0])])
+            try w.flush()
+        }
+        try temp.env.read { txn in
+            XCTAssertFalse(before.contains(3_000))
+            let found = try index.search(vectors[0], k: 20, ef: 64, in: txn, allowing: before)
+            XCTAssertEqual(found.count, 20)
+            XCTAssertTrue(found.allSatisfy { $0.id % 2 == 0 && $0.id >= 200 && $0.id < 3_000 })
+            let after = try index.nodes(in: txn, where: even)
+            XCTAssertEqual(after.count, 1_401)
+            XCTAssertEqual(try index.search(vectors[0], k: 1, ef: 64, in: txn, allowing: after).first?.id, 10_000)
+        }
+    }
+}
