@@ -738,7 +738,8 @@ extension GraphAccess {
             // memory requests pipelined (see `distances`), (3) heap updates.
             locks?.lock(c.node)
             let count = min(GraphAccess.count(list), HNSWLayout.maxListLength)
-            var fresh = 0, passing = 0
+            // nearAllowed: allowed nodes within two hops already visited (an explored region, not a sparse one).
+            var fresh = 0, passing = 0, nearAllowed = 0
             for i in 0..<count {
                 let m = GraphAccess.neighbour(list, i)
                 // A damaged database must fail the search, not index past the visited table.
@@ -746,7 +747,10 @@ extension GraphAccess {
                     noteMissingNode(m, linkedFrom: c.node, level: level)
                     continue
                 }
-                if visited[Int(m)] == stamp { continue }
+                if visited[Int(m)] == stamp {
+                    if twoHop, allowed?.contains(m) ?? true { nearAllowed += 1 }
+                    continue
+                }
                 visited[Int(m)] = stamp
                 if twoHop, let allowed, !allowed.contains(m) {
                     passed[passing] = m
@@ -770,15 +774,20 @@ extension GraphAccess {
                         noteMissingNode(m, linkedFrom: through, level: level)
                         continue
                     }
-                    if visited[Int(m)] == stamp || !allowed.contains(m) { continue }
+                    guard allowed.contains(m) else { continue }
+                    if visited[Int(m)] == stamp {
+                        nearAllowed += 1
+                        continue
+                    }
                     visited[Int(m)] = stamp
                     batchNodes[fresh] = m
                     fresh += 1
                 }
             }
-            if fresh == 0 && passing > 0 {
-                // Nothing allowed within two hops: the rejected neighbours become candidates themselves (as the walk
-                // through every neighbour would make them), so a sparse region never ends the walk early.
+            if fresh == 0 && nearAllowed == 0 && passing > 0 {
+                // Nothing allowed within two hops, visited or not: the rejected neighbours become candidates
+                // themselves (as the walk through every neighbour would make them), so a sparse region never ends
+                // the walk early.
                 for i in 0..<passing { batchNodes[i] = passed[i] }
                 fresh = passing
             }

@@ -107,12 +107,11 @@ extension Snapshot {
     }
 
     /// A filtered search, planned from the number of matching documents m of the collection's n. The walk
-    /// (`FilteredWalk`: every neighbour's distance while s = m / n ≥ ½, two hops below) is expected to cost
-    /// `FilteredWalk.cost(ef:)` distance computations; an exact scan of the matches costs m lookups of a vector in the
-    /// `vectors` B-tree, each measured at about `scanCostInDistances` walk distances (bench/RESULTS.md, "Filtered
-    /// search": 0.8–1.1 µs against 0.17 µs). The matches are scanned exactly when that is cheaper, or when the
-    /// walk would not hold its recall (`FilteredWalk.dependable`: under about 5 % allowed at M 16), so a filtered
-    /// query is never much slower than the exact scan of its matches and never much less exact than the walk.
+    /// (`FilteredWalk`: two hops past rejected neighbours for a sparse filter, every neighbour's distance otherwise)
+    /// is expected to cost `FilteredWalk.cost(ef:)` distance computations; an exact scan of the matches costs m
+    /// lookups of a vector in the `vectors` B-tree, each measured at about `scanCostInDistances` walk distances
+    /// (bench/RESULTS.md, "Filtered search": 0.8–1.1 µs against 0.17 µs). The cheaper of the two runs, so a
+    /// filtered query is never much slower than the exact scan of its matches.
     private func rankFiltered(_ collection: VectorCollection, query: [Float], k: Int, mode: SearchMode,
                               filter: MetadataFilter, matching: DocumentSet) throws -> (ranked: [(id: UInt64, score: Float)], scanned: Int, mode: SearchMode) {
         let ef: Int
@@ -130,7 +129,7 @@ extension Snapshot {
             return (found.ranked, found.scanned, .exact)
         }
         let walk = FilteredWalk(allowed: matching.count, live: collection.count, M: parameters.M)
-        if mode == .automatic && (!walk.dependable || Double(matching.count) * Snapshot.scanCostInDistances < walk.cost(ef: ef)) {
+        if mode == .automatic && Double(matching.count) * Snapshot.scanCostInDistances < walk.cost(ef: ef) {
             let found = try scan(collection, query: query, k: k, matching: matching)
             return (found.ranked, found.scanned, .exact)
         }

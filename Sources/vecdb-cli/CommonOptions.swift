@@ -90,10 +90,10 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// What `--model` names, ready to fill or rank its space: a model, an adapter, or the lexical space `bm25`.
+    /// The caller notes a slow precision (`noteSlowPrecision`) once the space is known to fit its collection, so
+    /// that a refusal stays one line.
     func space(in snapshot: Snapshot?) throws -> SpaceEmbedding {
-        let space = try ModelOptions.resolver.space(model, options: options, collection: collection, in: snapshot)
-        noteSlowPrecision(space)
-        return space
+        try ModelOptions.resolver.space(model, options: options, collection: collection, in: snapshot)
     }
 
     /// As `space`, for commands that use one vector space.

@@ -62,7 +62,15 @@ struct IngestCommand: ParsableCommand {
         // Opened once: LMDB forbids two handles on one environment in a process. A new database is created only
         // after the model loads, so a bad model name leaves nothing behind.
         let existing = try database.openIfPresent(readOnly: false)
-        let embedder = try existing.map { db in try db.read { try modelOptions.space(in: $0) } } ?? modelOptions.space(in: nil)
+        let embedder = try existing.map { db in
+            try db.read { snapshot in
+                let space = try modelOptions.space(in: snapshot)
+                // A collection made another way is refused (one line) before any note.
+                for target in space.spaces { _ = try snapshot.compatibleCollection(for: target) }
+                return space
+            }
+        } ?? modelOptions.space(in: nil)
+        noteSlowPrecision(embedder)
         let db = try existing ?? database.open(create: true)
         let meter = ProgressMeter(enabled: progress == .auto && standardErrorIsTerminal)
         let summary = try db.ingest(from: input, embedder: embedder, batchSize: batchSize) { commit in

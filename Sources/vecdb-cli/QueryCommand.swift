@@ -106,6 +106,8 @@ struct QueryCommand: ParsableCommand {
 
     private func search(_ snapshot: Snapshot, filter: MetadataFilter?) throws {
         let embedder = try modelOptions.singleSpace(in: snapshot)
+        _ = try snapshot.existingCollection(for: embedder.spaces[0])
+        noteSlowPrecision(embedder)
         let results = try snapshot.query(text, embedder: embedder, k: k, mode: mode, filter: filter)
         if json {
             printJSONLine(ResultJSON.search(results, collection: embedder.spaces[0].collection))
@@ -125,8 +127,8 @@ struct QueryCommand: ParsableCommand {
         var rankings: [[(id: UInt64, score: Float)]] = []
         for spec in specs {
             let space = try ModelOptions.resolver.space(spec: spec, in: snapshot)
-            noteSlowPrecision(space)
             let collection = try snapshot.existingCollection(for: space.spaces[0])
+            noteSlowPrecision(space)
             if collection.isLexical {
                 rankings.append(try snapshot.nearestText(text, collection: collection.name, k: max(collection.count, 1), filter: filter))
             } else {

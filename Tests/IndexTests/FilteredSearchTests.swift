@@ -18,18 +18,15 @@ final class FilteredSearchTests: XCTestCase {
         let queries = data.make(60)
         let index = try buildIndex(temp, vectors: vectors)
         var random = SplitMix64(seed: 3)
-        // Random subsets uncorrelated with the vectors: 70 % and 55 % walk every neighbour, the rest pass by two hops;
-        // at 3 % and 1 % two hops often find nothing allowed (the planner scans those exactly), and the walk falls
-        // back on rejected neighbours' distances there: a query still finds k.
-        for (percent, twoHop, dependable) in [(70, false, true), (55, false, true), (20, true, true), (10, true, true),
-                                              (5, true, true), (3, true, false), (1, true, false)] {
+        // Random subsets uncorrelated with the vectors: 70 % and 55 % walk every neighbour, 20 % to 5 % pass by two
+        // hops, and at 3 % and 1 % two hops reach too few allowed nodes: every neighbour again.
+        for (percent, twoHop) in [(70, false), (55, false), (20, true), (10, true), (5, true), (3, false), (1, false)] {
             let kept = (0..<vectors.count).filter { _ in random.next() % 100 < UInt64(percent) }
             let keep = Set(kept.map(UInt64.init))
             let nodes = try temp.env.read { try index.nodes(in: $0, where: keep.contains) }
             XCTAssertEqual(nodes.count, kept.count)
             let walk = FilteredWalk(allowed: nodes.count, live: vectors.count, M: HNSWParameters().M)
             XCTAssertEqual(walk.twoHop, twoHop, "\(percent) %")
-            XCTAssertEqual(walk.dependable, dependable, "\(percent) %")
             let r = try recall(index, temp, queries: queries, vectors: vectors, ids: kept, k: 10, ef: 64, allowing: nodes)
             print(String(format: "filtered walk, %d %% of 12k×64 kept: recall@10 ef=64 %.4f", percent, r))
             XCTAssertGreaterThanOrEqual(r, 0.97, "\(percent) % kept")
