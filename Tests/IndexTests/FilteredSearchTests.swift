@@ -43,6 +43,31 @@ final class FilteredSearchTests: XCTestCase {
         }
     }
 
+    /// A filter keeping only the vectors farthest from the query (anti-correlated, the hard case for a filtered
+    /// walk): the two-hop walk still returns k allowed nodes, 9 or 10 of the true 10 at ef 200 (7 at ef 64 here —
+    /// such a filter needs a larger ef).
+    func testAFilterFarFromTheQueryStillFindsK() throws {
+        var data = ClusteredData(dimensions: 64, clusters: 64, seed: 29)
+        let vectors = data.make(12_000)
+        let index = try buildIndex(temp, vectors: vectors)
+        var random = SplitMix64(seed: 8)
+        for _ in 0..<5 {
+            let direction = ClusteredData.normalised((0..<64).map { _ in Float(random.gaussian()) })
+            let query = direction.map { -$0 }
+            // The 6 % of the vectors most aligned with `direction`, i.e. least with the query.
+            let order = (0..<vectors.count).sorted { Distance.dot(vectors[$0], direction) > Distance.dot(vectors[$1], direction) }
+            let kept = Array(order.prefix(vectors.count * 6 / 100))
+            let keep = Set(kept.map(UInt64.init))
+            let nodes = try temp.env.read { try index.nodes(in: $0, where: keep.contains) }
+            XCTAssertTrue(FilteredWalk(allowed: nodes.count, live: vectors.count, M: HNSWParameters().M).twoHop)
+            let truth = Set(exactTopK(query, vectors: vectors, ids: kept, k: 10).map(UInt64.init))
+            let found = try temp.env.read { try index.search(query, k: 10, ef: 200, in: $0, allowing: nodes) }
+            XCTAssertEqual(found.count, 10)
+            XCTAssertTrue(found.allSatisfy { keep.contains($0.id) })
+            XCTAssertGreaterThanOrEqual(found.filter { truth.contains($0.id) }.count, 9)
+        }
+    }
+
     func testNodeSetsLeaveOutRemovedNodesAndLaterOnes() throws {
         var data = ClusteredData(dimensions: 16, clusters: 8, seed: 5)
         let vectors = data.make(3_000)
