@@ -748,7 +748,7 @@ extension GraphAccess {
                     continue
                 }
                 if visited[Int(m)] == stamp {
-                    if twoHop, allowed?.contains(m) ?? true { nearAllowed += 1 }
+                    if twoHop, let allowed, allowed.contains(m) { nearAllowed += 1 }
                     continue
                 }
                 visited[Int(m)] = stamp

@@ -205,8 +205,7 @@ extension Snapshot {
                 counts.append(1)
             }
         }
-        // A write batch's postings are not committed, and a read without the lock may see a writer's pages.
-        let cacheable = txn.isReadOnly && !database.environment.options.noLock
+        let cacheable = mayCacheReads
         var terms: [QueryTerm<ScoredPostingsCursor>] = []
         // The k-th best single-term score over the terms: no document of the top k scores less.
         var floor = -Double.infinity

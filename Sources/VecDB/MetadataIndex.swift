@@ -121,9 +121,7 @@ extension Snapshot {
     /// (a number field with a string) is an error, not an empty result.
     public func documents(matching filter: MetadataFilter) throws -> DocumentSet {
         guard let table = tables.metadata else { throw VecDBError.needsUpgrade(path: database.path, table: Layout.metadataName) }
-        // Without the lock file a read may see a writer's half-written pages (refused afterwards by
-        // `Environment.read`): what it evaluated must not outlive it.
-        let cacheable = txn.isReadOnly && !database.environment.options.noLock
+        let cacheable = mayCacheReads
         if cacheable, let cached = database.filterCache.matches(filter, snapshot: id) { return cached }
         var evaluation = FilterEvaluation(snapshot: self, table: table, bound: try counter(Layout.nextDocumentKey), cacheable: cacheable)
         let matches = try evaluation.evaluate(filter)

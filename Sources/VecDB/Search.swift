@@ -145,7 +145,7 @@ extension Snapshot {
     /// documents are: a run of queries under one filter reads the nodes' headers once.
     private func allowedNodes(_ filter: MetadataFilter, matching: DocumentSet, in collection: VectorCollection,
                               index: HNSWIndex, scratch: SearchScratch) throws -> HNSWNodeSet {
-        let cacheable = txn.isReadOnly && !database.environment.options.noLock
+        let cacheable = mayCacheReads
         if cacheable, let cached = database.filterCache.nodes(filter, snapshot: id, collection: collection.id) { return cached }
         let nodes = try index.nodes(in: txn, scratch: scratch, where: matching.contains)
         if cacheable { database.filterCache.store(nodes, for: filter, snapshot: id, collection: collection.id) }

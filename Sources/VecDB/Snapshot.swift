@@ -36,6 +36,12 @@ public class Snapshot {
     /// The LMDB transaction id of this state: equal ids are equal states.
     public var id: Int { txn.id }
 
+    /// Whether what this snapshot reads may be kept for later readers of the same state (the caches keyed by `id`):
+    /// not in a write batch (nothing it reads is committed yet, and its id is reused by the state it commits), nor
+    /// in a read without the lock file (it may see a writer's half-written pages, refused afterwards by
+    /// `Environment.read`).
+    var mayCacheReads: Bool { txn.isReadOnly && !database.environment.options.noLock }
+
     // MARK: Documents
 
     /// Number of stored documents.
