@@ -17,8 +17,8 @@ public struct FilteredWalk: Equatable, Sendable {
     let M: Int
 
     /// Allowed nodes per layer-0 list (s · M0) from which the two-hop walk holds recall@10 ≥ 0.95 by ef 40
-    /// (bench/RESULTS.md, "Filtered search": at M 16 on 100,000 clustered vectors, recall at ef 40 1.000 with 5 %
-    /// allowed (s · M0 = 1.6), 0.956 with 3 % (0.96), 0.456 with 1 % (0.32)).
+    /// (bench/RESULTS.md, "Filtered search", how the two-hop floor was chosen: at M 16 on 100,000 clustered
+    /// vectors, recall at ef 40 1.000 with 5 % allowed (s · M0 = 1.6), 0.956 with 3 % (0.96), 0.456 with 1 % (0.32)).
     static let twoHopFloor = 1.5
     /// A two-hop expansion's cost against an unfiltered one's (the lists of the rejected neighbours read, more
     /// candidates per expansion): about 2.5 (bench/RESULTS.md, "Filtered search": ef 100 with 10 % and 5 % allowed
